@@ -1,0 +1,192 @@
+/**
+ * Keeping `sendMessage` under Rocket.Chat's rate limit (5 calls per second per user, bots
+ * included), and retrying a call the server refused with `too-many-requests`.
+ *
+ * {@link SendPacer} lets at most `messagesPerSecond` sends start in any sliding window of one
+ * second, first come first served. It owns one timer, armed only while someone waits, and
+ * {@link SendPacer.close} releases it and every waiter.
+ *
+ * @module
+ */
+import { DdpClosedError } from '../ddp/errors.js';
+import { RateLimitedError, RocketChatErrorCode, hasErrorCode } from './errors.js';
+
+/** The `rateLimit` option of `RocketChatClient`. */
+export interface RateLimitOptions {
+  /**
+   * At most this many `sendMessage` calls start in any one-second window.
+   * @default 5
+   */
+  readonly messagesPerSecond: number;
+  /**
+   * How many times a call refused with `too-many-requests` is retried (after the server's
+   * `timeToReset`) before it rejects with `RateLimitedError`.
+   * @default 3
+   */
+  readonly maxRetries: number;
+}
+
+/** The defaults of {@link RateLimitOptions}: the server's own limit. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { messagesPerSecond: 5, maxRetries: 3 };
+
+/** Options of {@link SendPacer}. */
+export interface SendPacerOptions {
+  /** Sends allowed per window. */
+  readonly limit: number;
+  /**
+   * The sliding window, in milliseconds.
+   * @default 1000
+   */
+  readonly windowMs?: number;
+  /**
+   * The clock, in milliseconds.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+  detach(): void;
+}
+
+/**
+ * A FIFO gate: `acquire()` resolves when a send may start without exceeding `limit` sends in
+ * any `windowMs`. `pause(ms)` holds every send for a while (after the server said
+ * `too-many-requests`). `close()` rejects every waiter with `DdpClosedError` and clears the timer.
+ */
+export class SendPacer {
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  /** Start times of the sends inside the current window, oldest first. */
+  readonly #started: number[] = [];
+  /** Waiters, first served first. */
+  readonly #queue: Waiter[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = 0;
+  #pausedUntil = 0;
+  #closed = false;
+
+  constructor(options: SendPacerOptions) {
+    if (!(options.limit >= 1)) throw new RangeError('rateLimit.messagesPerSecond must be at least 1');
+    this.#limit = Math.floor(options.limit);
+    this.#windowMs = options.windowMs ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many sends are waiting for their turn. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Resolves when the caller may send. With `priority`, the caller goes before every waiter
+   * (used for a retry, so it keeps its place). Rejects with the signal's reason when aborted
+   * while waiting, and with `DdpClosedError` after {@link close}.
+   */
+  acquire(options: { signal?: AbortSignal | undefined; priority?: boolean } = {}): Promise<void> {
+    if (this.#closed) return Promise.reject(new DdpClosedError('the client is closed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        reject(signal?.reason);
+        this.#pump();
+      };
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.priority === true) this.#queue.unshift(waiter);
+      else this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /** Holds every send for `ms` milliseconds from now (longer holds win). */
+  pause(ms: number): void {
+    if (this.#closed) return;
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(0, ms));
+    this.#pump();
+  }
+
+  /** Rejects every waiter with `DdpClosedError` and clears the timer. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearTimer();
+    const error = new DdpClosedError('the client is closed');
+    for (const waiter of this.#queue.splice(0)) {
+      waiter.detach();
+      waiter.reject(error);
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Lets waiters through while the window has room; otherwise arms the timer for the next opening. */
+  #pump(): void {
+    if (this.#closed) return;
+    while (this.#queue.length > 0) {
+      const now = this.#now();
+      while (this.#started.length > 0 && (this.#started[0] ?? 0) + this.#windowMs <= now) this.#started.shift();
+      let openAt = now;
+      if (this.#pausedUntil > now) openAt = this.#pausedUntil;
+      else if (this.#started.length >= this.#limit) openAt = (this.#started[0] ?? now) + this.#windowMs;
+      if (openAt > now) {
+        this.#arm(openAt);
+        return;
+      }
+      const waiter = this.#queue.shift();
+      if (waiter === undefined) break;
+      this.#started.push(now);
+      waiter.detach();
+      waiter.resolve();
+    }
+    this.#clearTimer();
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined && this.#timerAt === at) return;
+    this.#clearTimer();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#pump();
+    }, Math.max(0, at - this.#now()));
+  }
+}
+
+/**
+ * Runs `attempt` with pacing and retries: waits for the pacer, and when the server answers
+ * `too-many-requests`, holds the pacer for the server's `timeToReset` and tries again first
+ * in line, at most `maxRetries` times; then rejects with {@link RateLimitedError}. Without a
+ * pacer (`rateLimit: false`) it calls once and turns `too-many-requests` into
+ * `RateLimitedError` at once. Other errors pass through unchanged.
+ */
+export async function withRateLimit<T>(
+  attempt: () => Promise<T>,
+  options: { pacer: SendPacer | undefined; maxRetries: number; signal?: AbortSignal | undefined },
+): Promise<T> {
+  const { pacer, maxRetries, signal } = options;
+  for (let retries = 0; ; retries++) {
+    if (pacer !== undefined) await pacer.acquire({ signal, priority: retries > 0 });
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!hasErrorCode(error, RocketChatErrorCode.TooManyRequests)) throw error;
+      const limited = error instanceof RateLimitedError ? error : new RateLimitedError(error);
+      if (pacer === undefined || retries >= maxRetries) throw limited;
+      pacer.pause(limited.retryAfterMs);
+    }
+  }
+}
