@@ -1,0 +1,99 @@
+/**
+ * Client CPU per pipelined `sendMessage` and sequential round-trip latency, every client
+ * against the same minimal server process, interleaved, warmed up, medians of repetitions.
+ */
+import type { ClientKind, Driver, ServerInfo } from '../clients/driver.js';
+import { startServer } from '../lib/child.js';
+import { collectGarbage, runPipelined, runSequential } from '../lib/runner.js';
+import { interleaved, median, percentile } from '../lib/stats.js';
+import type { Subject } from '../lib/stats.js';
+import { rowsFor } from '../lib/table.js';
+import type { Row } from '../lib/table.js';
+import { REPS, scaled } from '../lib/config.js';
+
+/** Which subjects the targets apply to. */
+export type TargetFilter = (name: string) => boolean;
+
+/** Options of {@link runCallBenchmarks}. */
+export interface CallBenchOptions {
+  readonly kinds: readonly ClientKind[];
+  readonly ours: TargetFilter;
+  readonly throughput: boolean;
+  readonly latency: boolean;
+  readonly log: (line: string) => void;
+}
+
+/** Results of the call benchmarks, as table rows and raw numbers. */
+export interface CallBenchResults {
+  readonly rows: Row[];
+  readonly raw: Record<string, unknown>;
+}
+
+let seq = 0;
+
+/** Runs the pipelined and sequential call benchmarks. */
+export async function runCallBenchmarks(options: CallBenchOptions): Promise<CallBenchResults> {
+  const server = await startServer<ServerInfo>('fast-server.js', []);
+  const drivers: Subject<Driver>[] = [];
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  const notes = Object.fromEntries(options.kinds.map((kind) => [kind.name, kind.note]));
+  try {
+    for (const kind of options.kinds) {
+      const driver = kind.create(server.info);
+      await driver.open();
+      drivers.push({ name: kind.name, subject: driver });
+    }
+    if (options.throughput) {
+      const calls = scaled(20_000, 200);
+      const inFlight = 100;
+      options.log(`pipelined: ${calls} calls, ${inFlight} in flight, ${REPS} reps`);
+      const results = await interleaved(drivers, { reps: REPS, warmUps: 1, onProgress: options.log }, async (driver) => {
+        collectGarbage();
+        const before = process.cpuUsage();
+        await runPipelined(driver, calls, inFlight, seq);
+        seq += calls;
+        const used = process.cpuUsage(before);
+        return (used.user + used.system) / calls;
+      });
+      raw['pipelined'] = { calls, inFlight, results };
+      rows.push(
+        ...rowsFor(`client CPU per pipelined sendMessage (${calls} calls, ${inFlight} in flight)`, results, {
+          unit: 'µs',
+          target: { kind: 'max', limit: 1.0 },
+          targetFor: options.ours,
+          notes,
+        }),
+      );
+    }
+    if (options.latency) {
+      const calls = scaled(2_000, 50);
+      options.log(`sequential: ${calls} calls, ${REPS} reps`);
+      const all = new Map<string, number[]>();
+      const results = await interleaved(drivers, { reps: REPS, warmUps: 1, onProgress: options.log }, async (driver, name) => {
+        collectGarbage();
+        const latencies = await runSequential(driver, calls, seq);
+        seq += calls;
+        all.set(name, [...(all.get(name) ?? []), ...latencies]);
+        return median(latencies);
+      });
+      raw['sequential'] = {
+        calls,
+        results,
+        p99: Object.fromEntries([...all].map(([name, values]) => [name, percentile(values, 99)])),
+      };
+      rows.push(
+        ...rowsFor(`sequential round trip p50 (${calls} calls)`, results, {
+          unit: 'µs',
+          target: { kind: 'max', limit: 1.1 },
+          targetFor: options.ours,
+          notes,
+        }),
+      );
+    }
+  } finally {
+    for (const { subject } of drivers) await subject.close().catch(() => undefined);
+    await server.stop();
+  }
+  return { rows, raw };
+}
