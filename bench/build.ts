@@ -30,6 +30,7 @@ await build({
   entryPoints: {
     run: 'bench/run.ts',
     'fast-server': 'bench/servers/fast-server.ts',
+    'memory-worker': 'bench/workers/memory.ts',
   },
   outdir,
   bundle: true,

@@ -13,9 +13,8 @@ import { renderTable } from './lib/table.js';
 import type { Row } from './lib/table.js';
 import { runCodecBenchmark } from './sections/codec.js';
 import { runCallBenchmarks } from './sections/calls.js';
-import { wsLoop } from './clients/ws-loop.js';
-import { ddpJs, simpleDdp } from './clients/peers.js';
-import { ourKinds } from './clients/ours.js';
+import { runMemoryBenchmark } from './sections/memory.js';
+import { ALL_KINDS, isOurs } from './clients/registry.js';
 
 const started = Date.now();
 const verbose = process.env['BENCH_VERBOSE'] === '1';
@@ -37,8 +36,6 @@ async function main(): Promise<void> {
   log(`sections: ${sections.join(', ')}; BENCH_SCALE=${SCALE}, ${REPS} repetitions; load average ${loadBefore}`);
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
-  const ours = await ourKinds();
-  const ourNames = new Set(ours.map((kind) => kind.name));
 
   if (sections.includes('codec')) {
     const result = await runCodecBenchmark(log);
@@ -47,14 +44,20 @@ async function main(): Promise<void> {
   }
   if (sections.includes('throughput') || sections.includes('latency')) {
     const result = await runCallBenchmarks({
-      kinds: [wsLoop, ...ours, ddpJs, simpleDdp],
-      ours: (name) => ourNames.has(name),
+      kinds: ALL_KINDS,
+      ours: isOurs,
       throughput: sections.includes('throughput'),
       latency: sections.includes('latency'),
       log,
     });
     rows.push(...result.rows);
     raw['calls'] = result.raw;
+  }
+
+  if (sections.includes('memory')) {
+    const result = await runMemoryBenchmark(ALL_KINDS, isOurs, log);
+    rows.push(...result.rows);
+    raw['memory'] = result.raw;
   }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -1,0 +1,22 @@
+/**
+ * Every client kind the benchmarks know, by name (workers receive the name on their command line).
+ */
+import type { ClientKind } from './driver.js';
+import { ourKinds } from './ours.js';
+import { ddpJs, simpleDdp } from './peers.js';
+import { wsLoop } from './ws-loop.js';
+
+/** The baseline first, then ours, then the peers. */
+export const ALL_KINDS: readonly ClientKind[] = [wsLoop, ...ourKinds, ddpJs, simpleDdp];
+
+/** The kind named `name`. */
+export function kindNamed(name: string): ClientKind {
+  const kind = ALL_KINDS.find((candidate) => candidate.name === name);
+  if (kind === undefined) throw new Error(`unknown client kind "${name}"`);
+  return kind;
+}
+
+/** `true` for rocketchat-ddp's own kinds (the ones the targets apply to). */
+export function isOurs(name: string): boolean {
+  return ourKinds.some((kind) => kind.name === name);
+}
