@@ -1,0 +1,283 @@
+/**
+ * Rocket.Chat streams over DDP: one shared subscription per (stream, event name), counted by
+ * reference, and the dispatch of `changed` frames to the listeners of that pair.
+ *
+ * The server delivers every stream event as
+ * `{"msg":"changed","collection":"<stream>","id":"id","fields":{"eventName":"<event>","args":[…]}}`;
+ * {@link StreamHub} routes it by `collection` and `fields.eventName`. The first listener of a
+ * pair sends the `sub` (`[eventName, { useCollection: false, args: [] }]`), the last one to
+ * leave sends the `unsub`. Because a pair has exactly one subscription, and the DDP client
+ * renews it with the same id after a reconnect, events are never delivered twice.
+ *
+ * {@link MessageIterator} turns a listener into a bounded async iterator.
+ *
+ * @module
+ */
+import type { ChangedFrame } from '../ddp/protocol.js';
+import { StreamOverflowError } from './errors.js';
+
+/** Publication names of the streams this layer uses. */
+export const Stream = {
+  /** New and changed messages of a room (event name = the room id, or `'__my_messages__'`). */
+  RoomMessages: 'stream-room-messages',
+  /** Room events: `<rid>/user-activity` (typing), `<rid>/deleteMessage`… */
+  NotifyRoom: 'stream-notify-room',
+  /** Events for the logged-in user: `<uid>/message` (private notices), `<uid>/rooms-changed`… */
+  NotifyUser: 'stream-notify-user',
+} as const;
+
+/** The subscription handle the hub needs (what `DdpClient.subscribe` returns). */
+export interface StreamSubscription {
+  ready(): Promise<void>;
+  stop(): void;
+  onStop(listener: (error?: Error) => void): () => void;
+}
+
+/** The part of `DdpClient` the hub uses. */
+export interface StreamTransport {
+  subscribe(name: string, params?: readonly unknown[]): StreamSubscription;
+  on(event: 'changed', listener: (frame: ChangedFrame) => void): unknown;
+  off(event: 'changed', listener: (frame: ChangedFrame) => void): unknown;
+}
+
+/** One listener of a (stream, event name) pair. */
+export interface StreamListener {
+  /** An event arrived, with its `args`. */
+  onEvent(args: readonly unknown[]): void;
+  /**
+   * The subscription ended without being asked to: `error` when the server refused or ended
+   * it (`nosub` with an error), `undefined` when the client was closed. Called once.
+   */
+  onEnd?(error?: Error): void;
+}
+
+interface Entry {
+  readonly subscription: StreamSubscription;
+  readonly listeners: Set<StreamListener>;
+  readonly detachStop: () => void;
+}
+
+/** Runs a caller's callback; an exception it throws is rethrown on its own, outside this library's frames. */
+export function invokeSafely(callback: () => void): void {
+  try {
+    callback();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/** Shares one subscription per (stream, event name) among its listeners. */
+export class StreamHub {
+  readonly #transport: StreamTransport;
+  readonly #entries = new Map<string, Entry>();
+  #closed = false;
+
+  constructor(transport: StreamTransport) {
+    this.#transport = transport;
+    transport.on('changed', this.#onChanged);
+  }
+
+  /** How many subscriptions are live (for tests and diagnostics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Adds a listener for `eventName` on `stream`; subscribes when it is the first. Returns the
+   * function that removes it (and unsubscribes when it was the last); calling it twice is harmless.
+   */
+  listen(stream: string, eventName: string, listener: StreamListener): () => void {
+    if (this.#closed) {
+      const end = listener.onEnd;
+      if (end !== undefined) queueMicrotask(() => invokeSafely(() => end.call(listener)));
+      return () => {};
+    }
+    const key = `${stream}\u0000${eventName}`;
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      const subscription = this.#transport.subscribe(stream, [eventName, { useCollection: false, args: [] }]);
+      // The outcome is reported through onStop; this only keeps a refused `ready()` from going unhandled.
+      subscription.ready().catch(() => {});
+      const listeners = new Set<StreamListener>();
+      const detachStop = subscription.onStop((error) => {
+        if (this.#entries.get(key)?.subscription !== subscription) return; // stopped by us
+        this.#entries.delete(key);
+        for (const each of [...listeners]) {
+          const end = each.onEnd;
+          if (end !== undefined) invokeSafely(() => end.call(each, error));
+        }
+        listeners.clear();
+      });
+      entry = { subscription, listeners, detachStop };
+      this.#entries.set(key, entry);
+    }
+    const current = entry;
+    current.listeners.add(listener);
+    return () => {
+      if (!current.listeners.delete(listener)) return;
+      if (current.listeners.size > 0 || this.#entries.get(key) !== current) return;
+      this.#entries.delete(key);
+      current.detachStop();
+      current.subscription.stop();
+    };
+  }
+
+  /** Stops listening to the transport and forgets every subscription (the transport is being closed). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transport.off('changed', this.#onChanged);
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    for (const entry of entries) {
+      entry.detachStop();
+      entry.subscription.stop();
+      for (const listener of entry.listeners) {
+        const end = listener.onEnd;
+        if (end !== undefined) invokeSafely(() => end.call(listener));
+      }
+      entry.listeners.clear();
+    }
+  }
+
+  readonly #onChanged = (frame: ChangedFrame): void => {
+    const eventName = frame.fields?.['eventName'];
+    if (typeof eventName !== 'string') return;
+    const entry = this.#entries.get(`${frame.collection}\u0000${eventName}`);
+    if (entry === undefined) return;
+    const rawArgs = frame.fields?.['args'];
+    const args: readonly unknown[] = Array.isArray(rawArgs) ? rawArgs : [];
+    for (const listener of [...entry.listeners]) {
+      if (entry.listeners.has(listener)) invokeSafely(() => listener.onEvent(args));
+    }
+  };
+}
+
+/** Options of {@link MessageIterator}. */
+export interface MessageIteratorOptions {
+  /** Aborting ends the iterator: the pending (or next) `next()` rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * At most this many items wait for the consumer; one more ends the iterator with
+   * `StreamOverflowError` rather than dropping anything silently.
+   * @default 1000
+   */
+  readonly bufferSize?: number | undefined;
+}
+
+/** The default bound of a `messages()` buffer. */
+export const DEFAULT_STREAM_BUFFER_SIZE = 1000;
+
+interface Waiter<T> {
+  resolve(result: IteratorResult<T, undefined>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A bounded async iterator fed by {@link push}. It ends when the consumer leaves the loop
+ * (`return()`), when the signal aborts, or when {@link end} is called (with an error: the
+ * next `next()` rejects with it once buffered items are consumed). On every end it calls
+ * `onClose` once (which unsubscribes).
+ */
+export class MessageIterator<T> implements AsyncIterableIterator<T, undefined> {
+  readonly #buffer: T[] = [];
+  readonly #waiters: Waiter<T>[] = [];
+  readonly #bufferSize: number;
+  readonly #label: string;
+  readonly #signal: AbortSignal | undefined;
+  #onClose: (() => void) | undefined;
+  #done = false;
+  #error: unknown;
+  #hasError = false;
+
+  constructor(label: string, onClose: () => void, options: MessageIteratorOptions = {}) {
+    this.#label = label;
+    this.#onClose = onClose;
+    this.#bufferSize = options.bufferSize ?? DEFAULT_STREAM_BUFFER_SIZE;
+    this.#signal = options.signal;
+    if (this.#signal !== undefined) {
+      if (this.#signal.aborted) queueMicrotask(this.#onAbort);
+      else this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** Delivers an item (ignored once the iterator has ended). */
+  push(item: T): void {
+    if (this.#done) return;
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter.resolve({ value: item, done: false });
+      return;
+    }
+    if (this.#buffer.length >= this.#bufferSize) {
+      this.end(new StreamOverflowError(this.#label, this.#bufferSize));
+      return;
+    }
+    this.#buffer.push(item);
+  }
+
+  /** Ends the iterator; with an error, the consumer sees it after the buffered items. */
+  end(error?: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (error !== undefined) {
+      this.#error = error;
+      this.#hasError = true;
+    }
+    this.#release();
+    for (const waiter of this.#waiters.splice(0)) this.#settleEnded(waiter);
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#buffer.length > 0) {
+      return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+    }
+    if (this.#done) {
+      return new Promise((resolve, reject) => this.#settleEnded({ resolve, reject }));
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Leaving a `for await` loop lands here: unsubscribes and drops what was buffered. */
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.#buffer.length = 0;
+    this.#hasError = false;
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T, undefined>> {
+    this.#buffer.length = 0;
+    this.#hasError = false;
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #settleEnded(waiter: Waiter<T>): void {
+    if (this.#hasError) {
+      this.#hasError = false; // reported once; after that the iterator is simply done
+      waiter.reject(this.#error);
+    } else {
+      waiter.resolve({ value: undefined, done: true });
+    }
+  }
+
+  #release(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const onClose = this.#onClose;
+    this.#onClose = undefined;
+    onClose?.();
+  }
+
+  readonly #onAbort = (): void => {
+    if (this.#done) return;
+    this.#buffer.length = 0;
+    this.end(this.#signal?.reason);
+  };
+}

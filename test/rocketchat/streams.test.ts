@@ -1,0 +1,135 @@
+import { EventEmitter } from 'eventemitter3';
+import { describe, expect, it } from 'vitest';
+import type { ChangedFrame } from '../../src/ddp/protocol.js';
+import { StreamOverflowError } from '../../src/rocketchat/errors.js';
+import { MessageIterator, StreamHub } from '../../src/rocketchat/streams.js';
+import type { StreamSubscription, StreamTransport } from '../../src/rocketchat/streams.js';
+
+/** A transport that records subscriptions; the hub's unit tests need no socket. */
+class RecordingTransport extends EventEmitter<{ changed: (frame: ChangedFrame) => void }> implements StreamTransport {
+  readonly subs: { name: string; params: readonly unknown[]; stopped: boolean; end(error?: Error): void }[] = [];
+
+  subscribe(name: string, params: readonly unknown[] = []): StreamSubscription {
+    const stopListeners: ((error?: Error) => void)[] = [];
+    const record = {
+      name,
+      params,
+      stopped: false,
+      end(error?: Error) {
+        for (const listener of stopListeners.splice(0)) listener(error);
+      },
+    };
+    this.subs.push(record);
+    return {
+      ready: () => Promise.resolve(),
+      stop: () => {
+        record.stopped = true;
+        record.end();
+      },
+      onStop: (listener) => {
+        stopListeners.push(listener);
+        return () => {
+          const index = stopListeners.indexOf(listener);
+          if (index >= 0) stopListeners.splice(index, 1);
+        };
+      },
+    };
+  }
+
+  event(collection: string, eventName: string, ...args: unknown[]): void {
+    this.emit('changed', { msg: 'changed', collection, id: 'id', fields: { eventName, args } });
+  }
+}
+
+describe('StreamHub', () => {
+  it('shares one subscription per stream and event name, and unsubscribes with the last listener', () => {
+    const transport = new RecordingTransport();
+    const hub = new StreamHub(transport);
+    const seen: string[] = [];
+    const stopA = hub.listen('stream-room-messages', 'GENERAL', { onEvent: (args) => seen.push(`a:${String(args[0])}`) });
+    const stopB = hub.listen('stream-room-messages', 'GENERAL', { onEvent: (args) => seen.push(`b:${String(args[0])}`) });
+    const stopC = hub.listen('stream-room-messages', 'other', { onEvent: (args) => seen.push(`c:${String(args[0])}`) });
+    expect(transport.subs.map((sub) => sub.params[0])).toEqual(['GENERAL', 'other']);
+    expect(transport.subs[0]?.params[1]).toEqual({ useCollection: false, args: [] });
+    transport.event('stream-room-messages', 'GENERAL', 1);
+    transport.event('stream-notify-room', 'GENERAL', 2); // other collection: not ours
+    transport.event('stream-room-messages', 'other', 3);
+    expect(seen).toEqual(['a:1', 'b:1', 'c:3']);
+    stopA();
+    stopA();
+    expect(transport.subs[0]?.stopped).toBe(false);
+    stopB();
+    expect(transport.subs[0]?.stopped).toBe(true);
+    expect(hub.size).toBe(1);
+    stopC();
+    expect(hub.size).toBe(0);
+    hub.close();
+  });
+
+  it('ends every listener with the error when the server ends the subscription, and subscribes anew next time', () => {
+    const transport = new RecordingTransport();
+    const hub = new StreamHub(transport);
+    const ends: unknown[] = [];
+    hub.listen('stream-room-messages', 'GENERAL', { onEvent: () => {}, onEnd: (error) => ends.push(error) });
+    hub.listen('stream-room-messages', 'GENERAL', { onEvent: () => {}, onEnd: (error) => ends.push(error) });
+    const refusal = new Error('not-allowed');
+    transport.subs[0]?.end(refusal);
+    expect(ends).toEqual([refusal, refusal]);
+    expect(hub.size).toBe(0);
+    hub.listen('stream-room-messages', 'GENERAL', { onEvent: () => {} });
+    expect(transport.subs).toHaveLength(2);
+    hub.close();
+    expect(transport.listenerCount('changed')).toBe(0);
+  });
+});
+
+describe('MessageIterator', () => {
+  it('buffers items until they are read and unsubscribes when the loop is left', async () => {
+    let closed = 0;
+    const iterator = new MessageIterator<number>('GENERAL', () => closed++);
+    iterator.push(1);
+    iterator.push(2);
+    const seen: number[] = [];
+    for await (const item of iterator) {
+      seen.push(item);
+      if (item === 2) queueMicrotask(() => iterator.push(3));
+      if (item === 3) break;
+    }
+    expect(seen).toEqual([1, 2, 3]);
+    expect(closed).toBe(1);
+    iterator.push(4);
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('delivers buffered items, then the error that ended it, then done', async () => {
+    const iterator = new MessageIterator<number>('GENERAL', () => {});
+    iterator.push(1);
+    const failure = new Error('nosub');
+    iterator.end(failure);
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    await expect(iterator.next()).rejects.toBe(failure);
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('ends with StreamOverflowError rather than dropping items silently', async () => {
+    let closed = 0;
+    const iterator = new MessageIterator<number>('GENERAL', () => closed++, { bufferSize: 2 });
+    iterator.push(1);
+    iterator.push(2);
+    iterator.push(3);
+    expect(closed).toBe(1);
+    expect((await iterator.next()).value).toBe(1);
+    expect((await iterator.next()).value).toBe(2);
+    await expect(iterator.next()).rejects.toBeInstanceOf(StreamOverflowError);
+  });
+
+  it('rejects a waiting next() with the abort reason and unsubscribes', async () => {
+    let closed = 0;
+    const controller = new AbortController();
+    const iterator = new MessageIterator<number>('GENERAL', () => closed++, { signal: controller.signal });
+    const pending = iterator.next();
+    controller.abort(new Error('enough'));
+    await expect(pending).rejects.toThrow('enough');
+    expect(closed).toBe(1);
+  });
+});
