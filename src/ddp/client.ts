@@ -1,0 +1,980 @@
+/**
+ * `DdpClient`: one DDP session over one WebSocket, kept alive for as long as the user wants it.
+ *
+ * ```text
+ *            connect()                 connected
+ *   idle ───────────────▶ connecting ─────────────▶ connected ──┐ session setups run,
+ *    ▲  first attempt failed  │  ▲                      │        │ then subs are renewed and
+ *    └────────────────────────┘  │ retry timer fires    │ link   │ calls (re)sent
+ *                                │                      ▼ lost   │
+ *                                └──────────────── waiting ◀────┘
+ *   any state ── close() ──▶ closed        version refused / maxAttempts ──▶ failed
+ * ```
+ *
+ * The client is the sole owner of the socket and of every connection timer (connect timeout,
+ * heartbeat, retry timer, close grace). Every way a link can end — socket error or close,
+ * connect timeout, heartbeat timeout, an oversized frame, `failed`, `close()` — goes through
+ * one `#teardown()`, which clears the timers and detaches the socket; then one function,
+ * {@link classifyLoss}, decides between retrying, going back to `idle`, and failing for good.
+ *
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { DEFAULT_MAX_FRAME_BYTES, decodeServerFrame, encodeFrame, exceedsBytes, utf8Length } from './codec.js';
+import {
+  DdpClosedError,
+  DdpConnectionError,
+  DdpLimitError,
+  DdpProtocolError,
+  DdpVersionError,
+  type DdpConnectionErrorCode,
+} from './errors.js';
+import { backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
+import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { PendingCalls } from './pending.js';
+import { SUPPORTED_DDP_VERSIONS, type ClientFrame, type ConnectFrame, type ServerFrame } from './protocol.js';
+import { randomId } from './random-id.js';
+import { redactFrame } from './redact.js';
+import { DdpSocket, errorCodeOf, type SocketEnd, type WebSocketConstructor } from './socket.js';
+import type { ConnectionStatus, DdpClientEvents, StatusDetails } from './status.js';
+import { Subscriptions, type Subscription } from './subscriptions.js';
+import { describeUrl, normalizeDdpUrl } from './url.js';
+
+export type { HeartbeatOptions } from './heartbeat.js';
+export type { ReconnectOptions } from './backoff.js';
+export type { Subscription } from './subscriptions.js';
+export type { WebSocketConstructor, WebSocketLike } from './socket.js';
+export type { ConnectionStatus, DdpClientEvents, StatusDetails } from './status.js';
+
+/** Where the client's diagnostics go. Frames reach it with every secret redacted. */
+export interface DdpLogger {
+  debug(message: string, data?: unknown): void;
+  warn(message: string, data?: unknown): void;
+}
+
+/** Options of {@link DdpClient}. */
+export interface DdpClientOptions {
+  /**
+   * The server: `ws(s)://` or `http(s)://`; `/websocket` is appended when the URL has no path.
+   * @example 'https://chat.example.com'
+   */
+  url: string;
+  /**
+   * The WebSocket constructor: a browser's, React Native's, or `ws`'s.
+   * @default isomorphic-ws (`ws` in Node, the global `WebSocket` in browsers)
+   */
+  WebSocket?: WebSocketConstructor;
+  /**
+   * Time allowed for the socket to open and the server to answer `connected`, per attempt.
+   * @default 10000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Time allowed for a call's `result`, from the moment it is made; 0 = no limit. A call can
+   * override it.
+   * @default 60000
+   */
+  callTimeoutMs?: number;
+  /**
+   * Ping after `intervalMs` of inbound silence; no frame within `timeoutMs` after that = dead
+   * link (dropped and retried). `false` (or `intervalMs: 0`) disables it.
+   * @default { intervalMs: 17500, timeoutMs: 15000 }
+   */
+  heartbeat?: Partial<HeartbeatOptions> | false;
+  /**
+   * How a lost connection is retried; merged with the defaults. `false`: a drop after
+   * `connected` ends in `'failed'`.
+   * @default { initialDelayMs: 1000, factor: 2.2, maxDelayMs: 300000, jitter: 0.25, maxAttempts: Infinity }
+   */
+  reconnect?: Partial<ReconnectOptions> | false;
+  /**
+   * Replaces the computed delay before retry number `attempt` (1-based), in milliseconds.
+   * @default the schedule of `reconnect` (see `backoffDelay`)
+   * @example backoff: () => 5 // tests
+   */
+  backoff?: (attempt: number) => number;
+  /**
+   * Bound on calls waiting or in flight; a call over it rejects at once with a `DdpLimitError`.
+   * @default 10000
+   */
+  maxPendingCalls?: number;
+  /**
+   * Bound on one frame, in UTF-8 bytes. A larger incoming frame drops the link (which is
+   * retried); a larger outgoing one rejects its call before anything is sent.
+   * @default 16777216 (16 MiB)
+   */
+  maxFrameBytes?: number;
+  /**
+   * Receives debug traces (every frame, secrets redacted) and warnings.
+   * @default none
+   */
+  logger?: DdpLogger;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /**
+   * Overrides the client's `callTimeoutMs` for this call; 0 = no limit.
+   * @default the client's callTimeoutMs
+   */
+  timeoutMs?: number;
+  /** Aborts the call: it rejects with `signal.reason` (and is never sent if it was not yet). */
+  signal?: AbortSignal;
+  /**
+   * Run alone: sent once no other call is in flight; later calls wait for its `result` and `updated`.
+   * @default false
+   */
+  wait?: boolean;
+  /**
+   * Never resend: if the link drops while the call is in flight, it rejects with
+   * `DdpConnectionError('invocation-failed')`.
+   * @default false
+   */
+  noRetry?: boolean;
+}
+
+/** Options of {@link DdpClient.connect}. */
+export interface ConnectOptions {
+  /**
+   * Keep trying on the backoff schedule instead of rejecting when the first attempt fails.
+   * @default false
+   */
+  retry?: boolean;
+  /** Gives up: `connect()` rejects with `signal.reason` (and the client goes back to `idle` if nothing else waits). */
+  signal?: AbortSignal;
+}
+
+/**
+ * What a session setup gets: the new session, and a `call` that bypasses the gate that holds
+ * every other call until the setups are done. Its calls are not resent after a drop.
+ */
+export interface DdpSession {
+  /** The server's session id. */
+  readonly id: string;
+  /** Calls a method on this session at once. Rejects with `DdpConnectionError('closed')` if the session ends first. */
+  call<T = unknown>(
+    method: string,
+    params?: readonly unknown[],
+    options?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<T>;
+}
+
+/** Runs on every new session, before subscriptions are renewed and calls (re)sent. */
+export type SessionSetup = (session: DdpSession) => Promise<void> | void;
+
+/** How a link ended, as {@link classifyLoss} sees it. */
+export type LinkLoss =
+  /** The transport failed: `refused` (never opened), `timeout` (no session in time), `closed`. */
+  | { readonly kind: 'transport'; readonly code: Exclude<DdpConnectionErrorCode, 'invocation-failed'>; readonly message: string }
+  /** The server answered `failed`, suggesting `serverVersion`. */
+  | { readonly kind: 'version'; readonly serverVersion: string };
+
+/** What the client knows when it classifies a loss. */
+export interface LossContext {
+  /** The client has had a session since it last left `idle`: drops are its own to retry. */
+  readonly everConnected: boolean;
+  /** `reconnect` is not `false`. */
+  readonly reconnect: boolean;
+  /** A pending `connect({ retry: true })` asks to keep trying. */
+  readonly retryRequested: boolean;
+  /** Retries already made since the last session (or since `connect()`). */
+  readonly retries: number;
+  /** `reconnect.maxAttempts`. */
+  readonly maxAttempts: number;
+  /** Versions already proposed in this series of attempts. */
+  readonly versionsTried: ReadonlySet<string>;
+}
+
+/** What to do after a loss. */
+export type LossDecision =
+  | { readonly action: 'renegotiate'; readonly version: string }
+  | { readonly action: 'retry'; readonly error: DdpConnectionError }
+  | { readonly action: 'idle'; readonly error: DdpConnectionError }
+  | { readonly action: 'fail'; readonly error: DdpConnectionError | DdpVersionError };
+
+/**
+ * The one place that decides, for every way a link can end, what happens next:
+ * - `failed` with a version we speak and have not tried yet: reconnect at once proposing it;
+ *   `failed` otherwise: final (`DdpVersionError`);
+ * - a transport loss while the client has a session to keep (it connected before): retry,
+ *   unless `reconnect` is `false` or `maxAttempts` retries have failed (final);
+ * - a transport loss during a `connect()`: retry if it asked to, else back to `idle`.
+ */
+export function classifyLoss(loss: LinkLoss, context: LossContext): LossDecision {
+  if (loss.kind === 'version') {
+    const speaks = (SUPPORTED_DDP_VERSIONS as readonly string[]).includes(loss.serverVersion);
+    if (speaks && !context.versionsTried.has(loss.serverVersion)) {
+      return { action: 'renegotiate', version: loss.serverVersion };
+    }
+    return { action: 'fail', error: new DdpVersionError(loss.serverVersion) };
+  }
+  const error = new DdpConnectionError(loss.code, loss.message);
+  const keepTrying = context.everConnected ? context.reconnect : context.retryRequested;
+  if (!keepTrying) return context.everConnected ? { action: 'fail', error } : { action: 'idle', error };
+  if (context.retries >= context.maxAttempts) {
+    const attempts = context.retries === 1 ? '1 retry' : `${context.retries} retries`;
+    return { action: 'fail', error: new DdpConnectionError(loss.code, `gave up after ${attempts}: ${loss.message}`) };
+  }
+  return { action: 'retry', error };
+}
+
+/** How long `close()` waits for the server to acknowledge the close before cutting the socket. */
+export const CLOSE_GRACE_MS = 500;
+
+interface ResolvedOptions {
+  readonly WebSocket: WebSocketConstructor | undefined;
+  readonly connectTimeoutMs: number;
+  readonly callTimeoutMs: number;
+  readonly heartbeat: HeartbeatOptions | false;
+  readonly reconnect: ReconnectOptions;
+  readonly reconnectEnabled: boolean;
+  readonly backoff: ((attempt: number) => number) | undefined;
+  readonly maxPendingCalls: number;
+  readonly maxFrameBytes: number;
+  readonly logger: DdpLogger | undefined;
+}
+
+/** One socket and what the client knows about it. */
+interface Link {
+  socket: DdpSocket | undefined;
+  readonly version: string;
+  /** The server answered `connected`. */
+  connected: boolean;
+  /** The session setups are done: subscriptions and ordinary calls may be written. */
+  gateOpen: boolean;
+  session: string | undefined;
+}
+
+interface ConnectWaiter {
+  readonly retry: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * A DDP client: connects, negotiates the version, keeps the link alive, correlates calls and
+ * results, renews subscriptions and resends unanswered calls after every reconnect.
+ *
+ * @example
+ * ```ts
+ * const client = new DdpClient({ url: 'https://chat.example.com' });
+ * await client.connect();
+ * const result = await client.call('getRoomIdByNameOrId', ['general']);
+ * await client.close();
+ * ```
+ */
+export class DdpClient extends EventEmitter<DdpClientEvents> {
+  /** The normalised WebSocket URL. */
+  readonly url: string;
+  readonly #options: ResolvedOptions;
+  readonly #where: string;
+  #status: ConnectionStatus = 'idle';
+  #session: string | undefined;
+  #link: Link | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: Heartbeat | undefined;
+  #retries = 0;
+  #version: string = SUPPORTED_DDP_VERSIONS[0];
+  readonly #versionsTried = new Set<string>();
+  #everConnected = false;
+  readonly #waiters = new Set<ConnectWaiter>();
+  readonly #pending: PendingCalls;
+  readonly #subscriptions: Subscriptions;
+  readonly #setups: { readonly setup: SessionSetup }[] = [];
+  #final: Error | undefined;
+  #closing: Promise<void> | undefined;
+  #nextMethodId = 0;
+
+  /**
+   * @throws {TypeError} for a URL that is not http(s) or ws(s); {@link RangeError} for an
+   *   option out of range.
+   */
+  constructor(options: DdpClientOptions) {
+    super();
+    this.url = normalizeDdpUrl(options.url);
+    this.#where = describeUrl(this.url);
+    this.#options = resolveOptions(options);
+    this.#pending = new PendingCalls({ onRelease: () => this.#pump() });
+    this.#subscriptions = new Subscriptions({
+      sendUnsub: (id) => {
+        const link = this.#link;
+        if (link?.gateOpen === true) this.#write(link, { msg: 'unsub', id });
+      },
+      listenerFailed: (error) => this.#warn('a subscription stop listener threw', { error: messageOf(error) }),
+    });
+  }
+
+  /** Where the client is in its life (see {@link ConnectionStatus}). */
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  /** The server's id of the current session; `undefined` while there is none. */
+  get session(): string | undefined {
+    return this.#session;
+  }
+
+  /** How many calls are waiting or in flight (bounded by `maxPendingCalls`). */
+  get pendingCallCount(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Opens the connection. Resolves on `connected` (at once if already connected). Without
+   * `retry`, rejects with a `DdpConnectionError` (`'refused'`, `'timeout'`, `'closed'`) when
+   * the next attempt fails — the client then goes back to `idle` unless it was keeping a
+   * session alive. With `retry: true`, keeps trying on the backoff schedule until connected,
+   * aborted, or `maxAttempts`. Rejects with a `DdpVersionError` when no version is shared, and
+   * with `DdpClosedError` after `close()`. While the client is `waiting`, tries again at once.
+   */
+  connect(options: ConnectOptions = {}): Promise<void> {
+    if (this.#final !== undefined) return Promise.reject(this.#final);
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (this.#status === 'connected') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: ConnectWaiter = { retry: options.retry === true, resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        waiter.onAbort = () => this.#abortWaiter(waiter);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#waiters.add(waiter);
+      if (this.#status === 'idle') {
+        this.#retries = 0;
+        this.#versionsTried.clear();
+        this.#openLink();
+      } else if (this.#status === 'waiting') {
+        this.#clearRetryTimer();
+        this.#openLink();
+      }
+    });
+  }
+
+  /**
+   * Calls a remote method. Resolves with its `result` (`undefined` when the server sent
+   * none); rejects with a `DdpMethodError` (the server's `error`, `reason`, `details`), a
+   * `DdpTimeoutError`, `signal.reason`, a `DdpLimitError` (nothing sent), a
+   * `DdpConnectionError` (`noRetry` call cut by a drop, or the first `connect()` failed),
+   * or a `DdpClosedError`. Calls made while not connected wait for the next session.
+   * `params` are encoded when the call is made: later changes to them are not seen.
+   */
+  call<T = unknown>(method: string, params: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+    return this.#call<T>(method, params, options, undefined);
+  }
+
+  /**
+   * Subscribes to a publication. The `sub` goes out now if the session is ready, else after
+   * the next session's setups; it is renewed (same id) after every reconnect until stopped.
+   *
+   * @throws {TypeError} when `name` is not a string or `params` cannot be encoded.
+   * @throws {DdpLimitError} when the `sub` frame would exceed `maxFrameBytes`.
+   */
+  subscribe(name: string, params: readonly unknown[] = []): Subscription {
+    if (typeof name !== 'string') throw new TypeError('subscribe: the publication name must be a string');
+    if (!Array.isArray(params)) throw new TypeError(`subscribe ${name}: params must be an array`);
+    const id = randomId();
+    const snapshot = Object.freeze([...params]);
+    let text: string;
+    try {
+      text = encodeFrame({ msg: 'sub', id, name, params: snapshot });
+    } catch (error) {
+      throw new TypeError(`subscribe ${name}: params cannot be encoded: ${messageOf(error)}`, { cause: error });
+    }
+    const max = this.#options.maxFrameBytes;
+    if (exceedsBytes(text, max)) {
+      throw new DdpLimitError('maxFrameBytes', max, `subscribe ${name}: frame of ${utf8Length(text)} bytes exceeds maxFrameBytes (${max})`);
+    }
+    const entry = this.#subscriptions.add(id, name, snapshot, text);
+    if (this.#final !== undefined) {
+      const closed = this.#status === 'closed';
+      this.#subscriptions.discard(entry, closed ? new DdpClosedError('the client is closed') : this.#final, closed ? undefined : this.#final);
+      return entry;
+    }
+    const link = this.#link;
+    if (link?.gateOpen === true) {
+      entry.sent = true;
+      this.#writeText(link, text);
+    }
+    return entry;
+  }
+
+  /**
+   * Registers a setup to run on every new session (the first one too), in registration
+   * order, before subscriptions are renewed and calls are (re)sent. A setup that rejects is
+   * logged and does not stop the session.
+   * @returns a function that unregisters it.
+   */
+  addSessionSetup(setup: SessionSetup): () => void {
+    const registration = { setup };
+    this.#setups.push(registration);
+    return () => {
+      const index = this.#setups.indexOf(registration);
+      if (index !== -1) this.#setups.splice(index, 1);
+    };
+  }
+
+  /**
+   * Ends the client for good: every pending call and `ready()` rejects with a
+   * `DdpClosedError`, timers are cleared, the socket is closed. Resolves once the socket has
+   * closed, or after a short grace period if the server does not answer. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    const error = new DdpClosedError('the client was closed');
+    const wasConnected = this.#link?.connected === true;
+    this.#final = error;
+    this.#closing = this.#teardown(this.#link, 'polite');
+    this.#session = undefined;
+    this.#pending.rejectAll(error);
+    this.#subscriptions.endAll(error, undefined);
+    this.#settleWaiters(undefined, error);
+    if (wasConnected) this.#emit('disconnected', 'closed by the client');
+    this.#setStatus('closed', { reason: 'closed by the client' });
+    return this.#closing;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Calls
+
+  #call<T>(
+    method: string,
+    params: readonly unknown[],
+    options: CallOptions,
+    sessionLink: Link | undefined,
+  ): Promise<T> {
+    if (typeof method !== 'string') return Promise.reject(new TypeError('call: the method name must be a string'));
+    if (!Array.isArray(params)) return Promise.reject(new TypeError(`method ${method}: params must be an array`));
+    if (this.#final !== undefined) return Promise.reject(this.#finalErrorForCall());
+    if (sessionLink !== undefined && (this.#link !== sessionLink || !sessionLink.connected)) {
+      return Promise.reject(new DdpConnectionError('closed', `method ${method}: the session has ended`));
+    }
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    const maxPending = this.#options.maxPendingCalls;
+    if (this.#pending.size >= maxPending) {
+      return Promise.reject(
+        new DdpLimitError('maxPendingCalls', maxPending, `method ${method}: ${maxPending} calls are already pending (maxPendingCalls)`),
+      );
+    }
+    const id = String(++this.#nextMethodId);
+    let text: string;
+    try {
+      text = encodeFrame({ msg: 'method', id, method, params: [...params] });
+    } catch (error) {
+      return Promise.reject(new TypeError(`method ${method}: params cannot be encoded: ${messageOf(error)}`, { cause: error }));
+    }
+    const maxBytes = this.#options.maxFrameBytes;
+    if (exceedsBytes(text, maxBytes)) {
+      return Promise.reject(
+        new DdpLimitError('maxFrameBytes', maxBytes, `method ${method}: frame of ${utf8Length(text)} bytes exceeds maxFrameBytes (${maxBytes})`),
+      );
+    }
+    const pending = this.#pending.add<T>({
+      id,
+      method,
+      text,
+      wait: options.wait === true,
+      noRetry: options.noRetry === true,
+      session: sessionLink !== undefined,
+      timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (sessionLink !== undefined) this.#writeText(sessionLink, text);
+    else this.#pump();
+    return pending.promise;
+  }
+
+  #finalErrorForCall(): Error {
+    return this.#status === 'closed' ? new DdpClosedError('the client is closed') : (this.#final as Error);
+  }
+
+  /** Writes every call that may go now, if the session is open to them. */
+  #pump(): void {
+    const link = this.#link;
+    if (link?.gateOpen !== true) return;
+    for (const call of this.#pending.takeSendable()) this.#writeText(link, call.text);
+  }
+
+  #makeSession(link: Link, session: string): DdpSession {
+    return {
+      id: session,
+      call: <T>(method: string, params: readonly unknown[] = [], options: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
+        this.#call<T>(method, params, options, link),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The link
+
+  #openLink(): void {
+    const link: Link = { socket: undefined, version: this.#version, connected: false, gateOpen: false, session: undefined };
+    this.#link = link;
+    this.#versionsTried.add(link.version);
+    this.#setStatus('connecting', this.#retries > 0 ? { attempt: this.#retries } : {});
+    if (this.#link !== link) return; // a status listener changed course
+    const timeoutMs = this.#options.connectTimeoutMs;
+    this.#connectTimer = setTimeout(
+      () =>
+        this.#guard(() => {
+          this.#connectTimer = undefined;
+          this.#lose(link, {
+            kind: 'transport',
+            code: 'timeout',
+            message: `no DDP session from ${this.#where} within ${timeoutMs} ms (connectTimeoutMs)`,
+          });
+        }),
+      timeoutMs,
+    );
+    this.#debug('opening a WebSocket', { url: this.#where, version: link.version });
+    try {
+      link.socket = new DdpSocket(
+        this.url,
+        { WebSocket: this.#options.WebSocket, maxFrameBytes: this.#options.maxFrameBytes },
+        {
+          open: () => this.#guard(() => this.#onOpen(link)),
+          text: (text) => this.#guard(() => this.#onText(link, text)),
+          nonText: (kind) =>
+            this.#guard(() => {
+              if (this.#link === link) this.#protocolError(new DdpProtocolError(`received a ${kind}; DDP frames are text`));
+            }),
+          end: (end) => this.#guard(() => this.#onSocketEnd(link, end)),
+        },
+      );
+    } catch (error) {
+      this.#lose(link, {
+        kind: 'transport',
+        code: 'refused',
+        message: `could not open a WebSocket to ${this.#where}: ${messageOf(error)}`,
+      });
+    }
+  }
+
+  #onOpen(link: Link): void {
+    if (this.#link !== link) return;
+    const frame: ConnectFrame = { msg: 'connect', version: link.version, support: SUPPORTED_DDP_VERSIONS };
+    this.#write(link, frame);
+  }
+
+  #onSocketEnd(link: Link, end: SocketEnd): void {
+    if (this.#link !== link) return;
+    const detail = end.reason === '' ? `code ${end.code}` : `code ${end.code}: ${end.reason}`;
+    if (!end.opened) {
+      const code = errorCodeOf(end.error);
+      const why = code === 'ECONNREFUSED' ? 'connection refused' : end.reason === '' ? `code ${end.code}` : end.reason;
+      this.#lose(link, { kind: 'transport', code: 'refused', message: `could not connect to ${this.#where}: ${why}` });
+    } else if (end.code === 1009) {
+      this.#lose(link, {
+        kind: 'transport',
+        code: 'closed',
+        message: `the server sent a frame larger than maxFrameBytes (${this.#options.maxFrameBytes}); the connection was dropped`,
+      });
+    } else if (!link.connected) {
+      this.#lose(link, { kind: 'transport', code: 'closed', message: `the connection to ${this.#where} closed before the DDP session opened (${detail})` });
+    } else {
+      this.#lose(link, { kind: 'transport', code: 'closed', message: `the connection to ${this.#where} closed (${detail})` });
+    }
+  }
+
+  #onText(link: Link, text: string): void {
+    if (this.#link !== link) return;
+    this.#heartbeat?.messageReceived();
+    const maxBytes = this.#options.maxFrameBytes;
+    if (exceedsBytes(text, maxBytes)) {
+      this.#lose(link, {
+        kind: 'transport',
+        code: 'closed',
+        message: `the server sent a frame larger than maxFrameBytes (${maxBytes}); the connection was dropped`,
+      });
+      return;
+    }
+    let frame: ServerFrame | null;
+    try {
+      frame = decodeServerFrame(text, { maxFrameBytes: maxBytes });
+    } catch (error) {
+      this.#protocolError(
+        error instanceof DdpProtocolError ? error : new DdpProtocolError(`undecodable frame: ${messageOf(error)}`, undefined, { cause: error }),
+      );
+      return;
+    }
+    if (frame === null) {
+      this.#debug('ignored a frame (greeting or unknown msg)');
+      return;
+    }
+    if (this.#options.logger !== undefined) this.#debug('received', redactFrame(frame));
+    this.#emit('message', frame);
+    if (this.#link !== link) return; // a listener closed the client
+    this.#dispatch(link, frame);
+  }
+
+  #dispatch(link: Link, frame: ServerFrame): void {
+    switch (frame.msg) {
+      case 'connected':
+        if (link.connected) this.#warn('ignored a second "connected" frame');
+        else this.#onConnected(link, frame.session);
+        return;
+      case 'failed':
+        this.#lose(link, { kind: 'version', serverVersion: frame.version });
+        return;
+      case 'ping':
+        this.#write(link, frame.id === undefined ? { msg: 'pong' } : { msg: 'pong', id: frame.id });
+        return;
+      case 'result':
+        if (this.#pending.settle(frame)) this.#pump();
+        else this.#debug('ignored a result for an unknown or settled call', { id: frame.id });
+        return;
+      case 'updated':
+        this.#pending.updated(frame.methods);
+        this.#pump();
+        return;
+      case 'ready':
+        this.#subscriptions.ready(frame.subs);
+        return;
+      case 'nosub':
+        this.#subscriptions.nosub(frame.id, frame.error);
+        return;
+      case 'added':
+        this.#emit('added', frame);
+        return;
+      case 'changed':
+        this.#emit('changed', frame);
+        return;
+      case 'removed':
+        this.#emit('removed', frame);
+        return;
+      case 'error':
+        this.#warn(`the server reported an error: ${frame.reason}`, { offendingMessage: redactFrame(frame.offendingMessage) });
+        return;
+      default:
+        return; // pong, addedBefore, movedBefore: nothing to do beyond the `message` event
+    }
+  }
+
+  #onConnected(link: Link, session: string): void {
+    this.#clearConnectTimer();
+    link.connected = true;
+    link.session = session;
+    this.#session = session;
+    this.#retries = 0;
+    this.#versionsTried.clear();
+    this.#everConnected = true;
+    const heartbeat = this.#options.heartbeat;
+    if (heartbeat !== false && link.version !== 'pre1') {
+      this.#heartbeat = new Heartbeat({
+        intervalMs: heartbeat.intervalMs,
+        timeoutMs: heartbeat.timeoutMs,
+        sendPing: () => this.#write(link, { msg: 'ping' }),
+        onTimeout: () =>
+          this.#lose(link, {
+            kind: 'transport',
+            code: 'closed',
+            message: `heartbeat timed out: no frame from ${this.#where} within ${heartbeat.timeoutMs} ms of a ping`,
+          }),
+      });
+      this.#heartbeat.start();
+    }
+    this.#setStatus('connected', {});
+    if (this.#link !== link) return;
+    this.#settleWaiters(undefined, undefined);
+    this.#emit('connected', session);
+    if (this.#link !== link) return;
+    this.#runSetups(link, session).catch((error: unknown) =>
+      this.#warn('session setups failed', { error: messageOf(error) }),
+    );
+  }
+
+  async #runSetups(link: Link, session: string): Promise<void> {
+    const handle = this.#makeSession(link, session);
+    for (const { setup } of [...this.#setups]) {
+      if (this.#link !== link) return;
+      try {
+        await setup(handle);
+      } catch (error) {
+        this.#warn('a session setup failed', { error: messageOf(error) });
+      }
+    }
+    if (this.#link !== link) return;
+    link.gateOpen = true;
+    for (const entry of this.#subscriptions.unsent()) {
+      entry.sent = true;
+      this.#writeText(link, entry.text);
+    }
+    this.#pump();
+  }
+
+  /**
+   * The link ended for a reason other than `close()`: tear it down, put calls and
+   * subscriptions back for the next one, and let {@link classifyLoss} decide what follows.
+   */
+  #lose(link: Link, loss: LinkLoss): void {
+    if (this.#link !== link) return;
+    const wasConnected = link.connected;
+    void this.#teardown(link, 'cut');
+    this.#session = undefined;
+    this.#pending.linkLost();
+    this.#subscriptions.linkLost();
+    const reason = loss.kind === 'version' ? `the server asked for DDP version "${loss.serverVersion}"` : loss.message;
+    this.#debug('link lost', { reason });
+    if (wasConnected) {
+      this.#emit('disconnected', reason);
+      if (this.#final !== undefined || this.#link !== undefined) return; // a listener took over
+    }
+    const decision = classifyLoss(loss, {
+      everConnected: this.#everConnected,
+      reconnect: this.#options.reconnectEnabled,
+      retryRequested: [...this.#waiters].some((waiter) => waiter.retry),
+      retries: this.#retries,
+      maxAttempts: this.#options.reconnect.maxAttempts,
+      versionsTried: this.#versionsTried,
+    });
+    switch (decision.action) {
+      case 'renegotiate':
+        this.#version = decision.version;
+        this.#openLink();
+        return;
+      case 'retry':
+        this.#settleWaiters((waiter) => !waiter.retry, decision.error);
+        this.#scheduleRetry(decision.error.message);
+        return;
+      case 'idle':
+        this.#goIdle(decision.error, decision.error.message);
+        return;
+      case 'fail':
+        this.#fail(decision.error);
+        return;
+    }
+  }
+
+  #scheduleRetry(reason: string): void {
+    this.#retries++;
+    const attempt = this.#retries;
+    const delay = this.#delayFor(attempt);
+    this.#retryTimer = setTimeout(
+      () =>
+        this.#guard(() => {
+          this.#retryTimer = undefined;
+          this.#openLink();
+        }),
+      delay,
+    );
+    this.#setStatus('waiting', { attempt, retryInMs: delay, reason });
+  }
+
+  #delayFor(attempt: number): number {
+    const custom = this.#options.backoff;
+    if (custom !== undefined) {
+      try {
+        const delay = custom(attempt);
+        if (typeof delay === 'number' && delay >= 0 && Number.isFinite(delay)) return delay;
+        this.#warn('the backoff option returned an invalid delay; using the default schedule', { delay });
+      } catch (error) {
+        this.#warn('the backoff option threw; using the default schedule', { error: messageOf(error) });
+      }
+    }
+    return backoffDelay(attempt, this.#options.reconnect);
+  }
+
+  /** Back to `idle` after a failed (or abandoned) `connect()`: queued calls fail with the same error. */
+  #goIdle(error: unknown, reason: string): void {
+    this.#retries = 0;
+    this.#everConnected = false;
+    this.#pending.rejectQueued(error);
+    this.#settleWaiters(undefined, error);
+    this.#setStatus('idle', { reason });
+  }
+
+  /** Final without `close()`: no shared version, or retries used up. */
+  #fail(error: Error): void {
+    this.#final = error;
+    void this.#teardown(undefined, 'cut');
+    this.#pending.rejectAll(error);
+    this.#subscriptions.endAll(error, error);
+    this.#settleWaiters(undefined, error);
+    this.#setStatus('failed', { reason: error.message });
+  }
+
+  /**
+   * THE teardown: clears every timer, stops the heartbeat, detaches and closes the socket of
+   * `link` (if any). `'cut'` terminates the socket at once; `'polite'` sends a close frame
+   * and resolves once the socket closed or after {@link CLOSE_GRACE_MS}.
+   */
+  #teardown(link: Link | undefined, mode: 'cut' | 'polite'): Promise<void> {
+    this.#clearConnectTimer();
+    this.#clearRetryTimer();
+    this.#heartbeat?.stop();
+    this.#heartbeat = undefined;
+    if (link === undefined) return Promise.resolve();
+    if (this.#link === link) this.#link = undefined;
+    link.gateOpen = false;
+    const socket = link.socket;
+    link.socket = undefined;
+    if (socket === undefined) return Promise.resolve();
+    if (mode === 'cut') {
+      socket.terminate();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const grace = setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      socket.close(1000, '', () => {
+        clearTimeout(grace);
+        resolve();
+      });
+    });
+  }
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+  }
+
+  #clearRetryTimer(): void {
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // connect() waiters
+
+  /** Resolves (`error` undefined) or rejects the waiters `which` selects (all by default). */
+  #settleWaiters(which: ((waiter: ConnectWaiter) => boolean) | undefined, error: unknown): void {
+    for (const waiter of [...this.#waiters]) {
+      if (which !== undefined && !which(waiter)) continue;
+      this.#waiters.delete(waiter);
+      if (waiter.signal !== undefined && waiter.onAbort !== undefined) {
+        waiter.signal.removeEventListener('abort', waiter.onAbort);
+      }
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
+
+  #abortWaiter(waiter: ConnectWaiter): void {
+    if (!this.#waiters.has(waiter)) return;
+    const reason: unknown = waiter.signal?.reason;
+    this.#settleWaiters((candidate) => candidate === waiter, reason);
+    const abandoned =
+      !this.#everConnected && this.#waiters.size === 0 && (this.#status === 'connecting' || this.#status === 'waiting');
+    if (abandoned) {
+      void this.#teardown(this.#link, 'cut');
+      this.#pending.linkLost();
+      this.#subscriptions.linkLost();
+      this.#goIdle(reason, 'connect() was aborted');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writing, events, logging
+
+  #write(link: Link, frame: ClientFrame): void {
+    this.#writeText(link, encodeFrame(frame), frame);
+  }
+
+  #writeText(link: Link, text: string, frame?: ClientFrame): void {
+    if (this.#options.logger !== undefined) {
+      this.#debug('sent', redactFrame(frame ?? (JSON.parse(text) as ClientFrame)));
+    }
+    link.socket?.send(text);
+  }
+
+  #protocolError(error: DdpProtocolError): void {
+    this.#warn(`dropped a malformed frame: ${error.message}`);
+    this.#emit('protocolError', error);
+  }
+
+  #setStatus(status: ConnectionStatus, details: StatusDetails): void {
+    if (this.#status === status && status !== 'waiting') return;
+    this.#status = status;
+    this.#emit('status', status, details);
+  }
+
+  /** Emits to the user's listeners; one that throws is reported and never breaks the client. */
+  #emit<K extends keyof DdpClientEvents>(event: K, ...args: Parameters<DdpClientEvents[K]>): void {
+    try {
+      (this.emit as (event: K, ...rest: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#warn(`a "${event}" listener threw`, { error: messageOf(error) });
+    }
+  }
+
+  /** Runs a timer or socket callback: nothing escapes it. */
+  #guard(body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.#warn('internal error', { error: messageOf(error) });
+    }
+  }
+
+  #debug(message: string, data?: unknown): void {
+    const logger = this.#options.logger;
+    if (logger === undefined) return;
+    try {
+      logger.debug(message, data);
+    } catch {
+      // A logger never breaks the client.
+    }
+  }
+
+  #warn(message: string, data?: unknown): void {
+    const logger = this.#options.logger;
+    if (logger === undefined) return;
+    try {
+      logger.warn(message, data);
+    } catch {
+      // A logger never breaks the client.
+    }
+  }
+}
+
+function resolveOptions(options: DdpClientOptions): ResolvedOptions {
+  const heartbeatOption = options.heartbeat;
+  let heartbeat: HeartbeatOptions | false = false;
+  if (heartbeatOption !== false) {
+    const merged = {
+      intervalMs: heartbeatOption?.intervalMs ?? DEFAULT_HEARTBEAT_OPTIONS.intervalMs,
+      timeoutMs: heartbeatOption?.timeoutMs ?? DEFAULT_HEARTBEAT_OPTIONS.timeoutMs,
+    };
+    positive(merged.intervalMs, 'heartbeat.intervalMs', true);
+    positive(merged.timeoutMs, 'heartbeat.timeoutMs', false);
+    heartbeat = merged.intervalMs === 0 ? false : merged;
+  }
+  const reconnectOption = options.reconnect;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  const maxPendingCalls = options.maxPendingCalls ?? 10_000;
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  positive(connectTimeoutMs, 'connectTimeoutMs', false);
+  positive(callTimeoutMs, 'callTimeoutMs', true);
+  positive(maxPendingCalls, 'maxPendingCalls', false);
+  positive(maxFrameBytes, 'maxFrameBytes', false);
+  if (options.backoff !== undefined && typeof options.backoff !== 'function') {
+    throw new TypeError('the backoff option must be a function');
+  }
+  return {
+    WebSocket: options.WebSocket,
+    connectTimeoutMs,
+    callTimeoutMs,
+    heartbeat,
+    reconnect: resolveReconnectOptions(reconnectOption === false ? {} : reconnectOption),
+    reconnectEnabled: reconnectOption !== false,
+    backoff: options.backoff,
+    maxPendingCalls,
+    maxFrameBytes,
+    logger: options.logger,
+  };
+}
+
+function positive(value: number, name: string, zeroAllowed: boolean): void {
+  const ok = typeof value === 'number' && !Number.isNaN(value) && (zeroAllowed ? value >= 0 : value > 0);
+  if (!ok) throw new RangeError(`${name} must be a number ${zeroAllowed ? '≥ 0' : '> 0'}`);
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

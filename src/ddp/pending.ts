@@ -1,0 +1,347 @@
+/**
+ * The pending-call table: every method call from the moment it is made until it is settled.
+ *
+ * A call is a small object holding its promise's resolve/reject, its own timeout, its
+ * `AbortSignal` listener, its flags and the error created where it was made (so that a
+ * rejection points at the caller's code). The table decides what may be written now:
+ *
+ * - calls go out in the order they were made;
+ * - a `wait` call goes out alone, once no other call is in flight, and holds every later call
+ *   until it has both its `result` and its `updated`;
+ * - a session call (made by a session setup) is written at once by the client, outside this
+ *   ordering, and holds ordinary calls the same way a `wait` call does.
+ *
+ * When the link drops, {@link PendingCalls.linkLost} fails what cannot be resent and puts the
+ * rest back in the queue, in their original order, with their original ids.
+ *
+ * Nothing here touches a socket: the client asks {@link PendingCalls.takeSendable} what to write.
+ *
+ * @module
+ */
+import { DdpConnectionError, DdpMethodError, DdpTimeoutError } from './errors.js';
+import type { ResultFrame } from './protocol.js';
+
+/** What the client knows when it makes a call. */
+export interface PendingCallInit {
+  /** The method id ("1", "2", …). */
+  readonly id: string;
+  /** The method name (used in error messages). */
+  readonly method: string;
+  /** The encoded `method` frame, fixed when the call was made. */
+  readonly text: string;
+  /** Runs alone and holds later calls until its `result` and `updated` are in. */
+  readonly wait?: boolean;
+  /** Rejected (never resent) if the link drops while it is in flight. */
+  readonly noRetry?: boolean;
+  /** A session setup's call: written at once by the client, never resent. */
+  readonly session?: boolean;
+  /** Rejects with a {@link DdpTimeoutError} after this long; 0 or undefined: no timeout. */
+  readonly timeoutMs?: number;
+  /** Rejects with `signal.reason` when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Where a call is in its life. */
+export type PendingCallState =
+  /** Waiting to be written. */
+  | 'queued'
+  /** Written; no `result` yet. */
+  | 'sent'
+  /** Settled by its `result`; still holding later calls until its `updated` arrives. */
+  | 'awaiting-updated'
+  /** Out of the table. */
+  | 'done';
+
+/** One entry of the table. */
+export class PendingCall<T = unknown> {
+  readonly id: string;
+  readonly method: string;
+  readonly text: string;
+  readonly wait: boolean;
+  readonly noRetry: boolean;
+  readonly session: boolean;
+  /** The promise handed to the caller. */
+  readonly promise: Promise<T>;
+  state: PendingCallState = 'queued';
+  /** `updated` arrived for this call (on the current link). */
+  hasUpdated = false;
+  /** Created where the call was made: its stack is grafted onto rejections. */
+  readonly origin: Error;
+  resolveCall!: (value: T) => void;
+  rejectCall!: (reason: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+
+  constructor(init: PendingCallInit, origin: Error) {
+    this.id = init.id;
+    this.method = init.method;
+    this.text = init.text;
+    this.wait = init.wait === true;
+    this.noRetry = init.noRetry === true;
+    this.session = init.session === true;
+    this.origin = origin;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolveCall = resolve;
+      this.rejectCall = reject;
+    });
+  }
+
+  /** `true` when this call holds every later one while it is out (a `wait` or session call). */
+  get isBarrier(): boolean {
+    return this.wait || this.session;
+  }
+}
+
+/** Options of {@link PendingCalls}. */
+export interface PendingCallsOptions {
+  /** Called after a call left the table on its own (timeout, abort): a barrier may have lifted. */
+  readonly onRelease?: () => void;
+}
+
+/** The table. One per client. */
+export class PendingCalls {
+  readonly #calls = new Map<string, PendingCall>();
+  /** Calls waiting to be written, in order; may hold calls that are done since (skipped). */
+  #queue: PendingCall[] = [];
+  #queueHead = 0;
+  /** Calls written and not yet done (including those awaiting `updated`). */
+  #inFlight = 0;
+  /** Barrier calls written and not yet done. */
+  #barriers = 0;
+  readonly #onRelease: (() => void) | undefined;
+
+  constructor(options: PendingCallsOptions = {}) {
+    this.#onRelease = options.onRelease;
+  }
+
+  /** Number of calls in the table (queued, in flight, or holding a barrier). */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** Number of calls written and not yet done. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The call with this id, if it is still in the table. */
+  get(id: string): PendingCall | undefined {
+    return this.#calls.get(id);
+  }
+
+  /**
+   * Adds a call. A session call is marked as written at once (the client writes it); any
+   * other call is queued for {@link takeSendable}. The timeout starts now.
+   */
+  add<T = unknown>(init: PendingCallInit): PendingCall<T> {
+    const call = new PendingCall<T>(init, new Error('call site'));
+    this.#calls.set(call.id, call as PendingCall);
+    if (call.session) this.#markSent(call as PendingCall);
+    else this.#queue.push(call as PendingCall);
+    const timeoutMs = init.timeoutMs ?? 0;
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      call.timer = setTimeout(() => {
+        call.timer = undefined;
+        this.#cancel(call as PendingCall, withCallSite(new DdpTimeoutError(`method ${call.method} timed out after ${timeoutMs} ms`, timeoutMs), call.origin));
+      }, timeoutMs);
+    }
+    const signal = init.signal;
+    if (signal !== undefined) {
+      call.signal = signal;
+      call.onAbort = () => this.#cancel(call as PendingCall, signal.reason);
+      signal.addEventListener('abort', call.onAbort, { once: true });
+    }
+    return call;
+  }
+
+  /**
+   * The calls that may be written now, in order, marked as sent. Nothing while a barrier
+   * call is out; a `wait` call only when nothing else is in flight, and then alone.
+   */
+  takeSendable(): PendingCall[] {
+    const out: PendingCall[] = [];
+    if (this.#barriers > 0) return out;
+    while (this.#queueHead < this.#queue.length) {
+      const call = this.#queue[this.#queueHead]!;
+      if (call.state !== 'queued') {
+        this.#queueHead++;
+        continue;
+      }
+      if (call.wait) {
+        if (this.#inFlight > 0) break;
+        this.#queueHead++;
+        this.#markSent(call);
+        out.push(call);
+        break;
+      }
+      this.#queueHead++;
+      this.#markSent(call);
+      out.push(call);
+    }
+    this.#compactQueue();
+    return out;
+  }
+
+  /** The calls still waiting to be written, in the order they will go. */
+  unsent(): PendingCall[] {
+    return this.#queue.slice(this.#queueHead).filter((call) => call.state === 'queued');
+  }
+
+  /**
+   * Settles the call a `result` frame answers. Returns `false` (and does nothing) for an id
+   * that is unknown, not in flight, or already answered: a late or stray result.
+   */
+  settle(frame: ResultFrame): boolean {
+    const call = this.#calls.get(frame.id);
+    if (call === undefined || call.state !== 'sent') return false;
+    if (frame.error !== undefined) {
+      const error = DdpMethodError.fromObject(frame.error, call.method);
+      call.rejectCall(withCallSite(error, call.origin));
+    } else {
+      call.resolveCall(frame.result);
+    }
+    if (call.isBarrier && !call.hasUpdated) {
+      call.state = 'awaiting-updated';
+      this.#releaseResources(call);
+    } else {
+      this.#remove(call);
+    }
+    return true;
+  }
+
+  /** Records an `updated` frame; lifts the barrier of calls that already have their result. Unknown ids are ignored. */
+  updated(ids: readonly string[]): void {
+    for (const id of ids) {
+      const call = this.#calls.get(id);
+      if (call === undefined) continue;
+      call.hasUpdated = true;
+      if (call.state === 'awaiting-updated') this.#remove(call);
+    }
+  }
+
+  /**
+   * The link dropped. Calls that already have their result leave (their barrier lifts);
+   * session calls reject with `DdpConnectionError('closed')`; `noRetry` calls in flight
+   * reject with `DdpConnectionError('invocation-failed')`; every other call goes back to the
+   * queue, in its original order, to be resent with its id.
+   */
+  linkLost(): void {
+    for (const call of this.#calls.values()) {
+      if (call.state === 'awaiting-updated') {
+        this.#remove(call);
+      } else if (call.session) {
+        call.rejectCall(withCallSite(new DdpConnectionError('closed', `method ${call.method}: the connection closed before its result arrived`), call.origin));
+        this.#remove(call);
+      } else if (call.state === 'sent' && call.noRetry) {
+        call.rejectCall(
+          withCallSite(
+            new DdpConnectionError(
+              'invocation-failed',
+              `method ${call.method} might have failed: the connection dropped while it was in flight, and it may not be retried (noRetry)`,
+            ),
+            call.origin,
+          ),
+        );
+        this.#remove(call);
+      } else if (call.state === 'sent') {
+        call.state = 'queued';
+        call.hasUpdated = false;
+      }
+    }
+    this.#inFlight = 0;
+    this.#barriers = 0;
+    this.#queue = [...this.#calls.values()];
+    this.#queueHead = 0;
+  }
+
+  /** Rejects every queued call (nothing in flight is touched) with `error`. */
+  rejectQueued(error: unknown): void {
+    for (const call of this.#calls.values()) {
+      if (call.state === 'queued') {
+        call.rejectCall(error);
+        this.#remove(call);
+      }
+    }
+    this.#compactQueue();
+  }
+
+  /** Rejects every call still pending with `error` and empties the table. */
+  rejectAll(error: unknown): void {
+    for (const call of this.#calls.values()) {
+      if (call.state !== 'awaiting-updated') call.rejectCall(error);
+      this.#remove(call);
+    }
+    this.#queue = [];
+    this.#queueHead = 0;
+  }
+
+  #markSent(call: PendingCall): void {
+    call.state = 'sent';
+    this.#inFlight++;
+    if (call.isBarrier) this.#barriers++;
+  }
+
+  /** A timeout or an abort: reject and leave, whatever the state. */
+  #cancel(call: PendingCall, reason: unknown): void {
+    if (call.state === 'done' || call.state === 'awaiting-updated') return;
+    call.rejectCall(reason);
+    this.#remove(call);
+    this.#onRelease?.();
+  }
+
+  #remove(call: PendingCall): void {
+    if (call.state === 'done') return;
+    if (call.state === 'sent' || call.state === 'awaiting-updated') {
+      this.#inFlight--;
+      if (call.isBarrier) this.#barriers--;
+    }
+    call.state = 'done';
+    this.#calls.delete(call.id);
+    this.#releaseResources(call);
+  }
+
+  #releaseResources(call: PendingCall): void {
+    if (call.timer !== undefined) {
+      clearTimeout(call.timer);
+      call.timer = undefined;
+    }
+    if (call.signal !== undefined && call.onAbort !== undefined) {
+      call.signal.removeEventListener('abort', call.onAbort);
+    }
+    call.signal = undefined;
+    call.onAbort = undefined;
+  }
+
+  #compactQueue(): void {
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+}
+
+/**
+ * Gives `error` the stack of the place the call was made, so that a rejection points at the
+ * caller's code rather than at the socket handler that settled it.
+ */
+export function withCallSite<E extends Error>(error: E, origin: Error): E {
+  const stack = origin.stack;
+  if (stack === undefined) return error;
+  const newline = stack.indexOf('\n');
+  const frames = newline === -1 ? '' : stack.slice(newline);
+  try {
+    Object.defineProperty(error, 'stack', {
+      value: `${error.name}: ${error.message}${frames}`,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  } catch {
+    // A frozen error keeps its own stack.
+  }
+  return error;
+}

@@ -1,0 +1,217 @@
+/**
+ * The subscription table: id → { name, params, ready state, stop listeners }.
+ *
+ * A subscription lives until `stop()`, a `nosub` from the server, or the end of the client.
+ * While it lives it is renewed on every new session (same id, same params); `ready()` settles
+ * once, the first time the server says `ready` (a renewal does not fire it again).
+ *
+ * Nothing here touches a socket: the table writes through the {@link SubscriptionsHost}.
+ *
+ * @module
+ */
+import { DdpClosedError, DdpMethodError } from './errors.js';
+import type { DdpErrorObject } from './protocol.js';
+
+/** A live subscription, as handed to the caller of `subscribe()`. */
+export interface Subscription {
+  /** The subscription id (a random Meteor id), kept across reconnects. */
+  readonly id: string;
+  /** The publication's name. */
+  readonly name: string;
+  /** The publication's arguments, as given to `subscribe()`. */
+  readonly params: readonly unknown[];
+  /**
+   * Resolves when the server says the subscription is `ready`. Rejects with a
+   * {@link DdpMethodError} when the server refuses it (`nosub` with an error), and with a
+   * {@link DdpClosedError} when it ends first (stopped, closed).
+   */
+  ready(): Promise<void>;
+  /** Ends the subscription: sends one `unsub` (if the `sub` was sent), never waits for `nosub`. Idempotent. */
+  stop(): void;
+  /**
+   * Calls `listener` once when the subscription ends: `stop()`, `nosub` (with the server's
+   * error if it sent one), the client's `close()` (no error), or the client failing for good
+   * (with that error). A listener added after the end is called on the next microtask.
+   * @returns a function that removes the listener.
+   */
+  onStop(listener: (error?: Error) => void): () => void;
+}
+
+/** What the table needs from the client. */
+export interface SubscriptionsHost {
+  /** Writes `{"msg":"unsub","id":…}` on the current link. */
+  sendUnsub(id: string): void;
+  /** Reports a stop listener that threw. */
+  listenerFailed(error: unknown): void;
+}
+
+/** One entry of the table. */
+export class SubscriptionEntry implements Subscription {
+  readonly id: string;
+  readonly name: string;
+  readonly params: readonly unknown[];
+  /** The encoded `sub` frame, fixed when `subscribe()` was called. */
+  readonly text: string;
+  /** Sent on the current link. */
+  sent = false;
+  #state: 'pending' | 'ready' | 'ended' = 'pending';
+  #endError: Error | undefined;
+  readonly #ready: Promise<void>;
+  #resolveReady!: () => void;
+  #rejectReady!: (error: Error) => void;
+  readonly #stopListeners = new Set<(error?: Error) => void>();
+  readonly #table: Subscriptions;
+
+  constructor(table: Subscriptions, id: string, name: string, params: readonly unknown[], text: string) {
+    this.#table = table;
+    this.id = id;
+    this.name = name;
+    this.params = params;
+    this.text = text;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // Nobody may ever ask for ready(): its rejection must not be reported as unhandled.
+    this.#ready.catch(() => undefined);
+  }
+
+  /** `'pending'` until `ready`, `'ready'` after, `'ended'` once stopped, refused or closed. */
+  get state(): 'pending' | 'ready' | 'ended' {
+    return this.#state;
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  stop(): void {
+    if (this.#state === 'ended') return;
+    this.#table.stop(this);
+  }
+
+  onStop(listener: (error?: Error) => void): () => void {
+    if (this.#state === 'ended') {
+      const error = this.#endError;
+      queueMicrotask(() => this.#callListener(listener, error));
+      return () => undefined;
+    }
+    this.#stopListeners.add(listener);
+    return () => this.#stopListeners.delete(listener);
+  }
+
+  /** @internal the server said `ready`. */
+  markReady(): void {
+    if (this.#state !== 'pending') return;
+    this.#state = 'ready';
+    this.#resolveReady();
+  }
+
+  /**
+   * @internal ends the subscription: `ready()` rejects with `readyError` if it had not
+   * settled, stop listeners get `stopError`.
+   */
+  end(readyError: Error, stopError: Error | undefined): void {
+    if (this.#state === 'ended') return;
+    if (this.#state === 'pending') this.#rejectReady(readyError);
+    this.#state = 'ended';
+    this.#endError = stopError;
+    const listeners = [...this.#stopListeners];
+    this.#stopListeners.clear();
+    for (const listener of listeners) this.#callListener(listener, stopError);
+  }
+
+  #callListener(listener: (error?: Error) => void, error: Error | undefined): void {
+    try {
+      if (error === undefined) listener();
+      else listener(error);
+    } catch (thrown) {
+      this.#table.host.listenerFailed(thrown);
+    }
+  }
+}
+
+/** The table. One per client. */
+export class Subscriptions {
+  readonly #entries = new Map<string, SubscriptionEntry>();
+  /** @internal */
+  readonly host: SubscriptionsHost;
+
+  constructor(host: SubscriptionsHost) {
+    this.host = host;
+  }
+
+  /** Number of live subscriptions. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The live subscription with this id. */
+  get(id: string): SubscriptionEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** Adds a live subscription (not yet sent). */
+  add(id: string, name: string, params: readonly unknown[], text: string): SubscriptionEntry {
+    const entry = new SubscriptionEntry(this, id, name, params, text);
+    this.#entries.set(id, entry);
+    return entry;
+  }
+
+  /** Live subscriptions not yet sent on the current link, in the order they were made. */
+  unsent(): SubscriptionEntry[] {
+    return [...this.#entries.values()].filter((entry) => !entry.sent);
+  }
+
+  /** The server said these subscriptions are ready; unknown ids are ignored. */
+  ready(ids: readonly string[]): void {
+    for (const id of ids) this.#entries.get(id)?.markReady();
+  }
+
+  /**
+   * The server ended a subscription (`nosub`): it leaves the table and is not renewed.
+   * With an error, `ready()` rejects with a {@link DdpMethodError} and stop listeners get it.
+   * Returns `false` for an unknown id (e.g. the answer to our own `unsub`).
+   */
+  nosub(id: string, error: DdpErrorObject | undefined): boolean {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return false;
+    this.#entries.delete(id);
+    if (error !== undefined) {
+      const failure = DdpMethodError.fromObject(error, entry.name);
+      entry.end(failure, failure);
+    } else {
+      entry.end(new DdpClosedError(`subscription ${entry.name} was ended by the server before it was ready`), undefined);
+    }
+    return true;
+  }
+
+  /** `stop()` of one subscription: leaves the table, one `unsub` if its `sub` went out. */
+  stop(entry: SubscriptionEntry): void {
+    if (this.#entries.get(entry.id) !== entry) return;
+    this.#entries.delete(entry.id);
+    if (entry.sent) {
+      entry.sent = false;
+      this.host.sendUnsub(entry.id);
+    }
+    entry.end(new DdpClosedError(`subscription ${entry.name} was stopped before it was ready`), undefined);
+  }
+
+  /** Ends a subscription that never went live (made after the client ended). */
+  discard(entry: SubscriptionEntry, readyError: Error, stopError: Error | undefined): void {
+    if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    entry.end(readyError, stopError);
+  }
+
+  /** The link dropped: every live subscription must be sent again on the next one. */
+  linkLost(): void {
+    for (const entry of this.#entries.values()) entry.sent = false;
+  }
+
+  /** The client ended: every subscription ends (`ready()` rejects with `readyError`, stop listeners get `stopError`). */
+  endAll(readyError: Error, stopError: Error | undefined): void {
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    for (const entry of entries) entry.end(readyError, stopError);
+  }
+}
