@@ -1,0 +1,263 @@
+import { getEventListeners } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DdpConnectionError, DdpMethodError, DdpTimeoutError } from '../../src/ddp/errors.js';
+import { PendingCalls, type PendingCallInit } from '../../src/ddp/pending.js';
+import { settled } from '../helpers.js';
+
+let nextId = 0;
+function init(method: string, extra: Partial<PendingCallInit> = {}): PendingCallInit {
+  const id = String(++nextId);
+  return { id, method, text: JSON.stringify({ msg: 'method', id, method, params: [] }), ...extra };
+}
+
+function names(calls: { method: string }[]): string[] {
+  return calls.map((call) => call.method);
+}
+
+describe('PendingCalls', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('hands out queued calls in the order they were made, once', () => {
+    const table = new PendingCalls();
+    table.add(init('a'));
+    table.add(init('b'));
+    expect(names(table.unsent())).toEqual(['a', 'b']);
+    expect(names(table.takeSendable())).toEqual(['a', 'b']);
+    expect(table.takeSendable()).toEqual([]);
+    expect(table.inFlight).toBe(2);
+    table.add(init('c'));
+    expect(names(table.takeSendable())).toEqual(['c']);
+  });
+
+  it('settles results that arrive out of order with the right calls', async () => {
+    const table = new PendingCalls();
+    const a = table.add(init('a'));
+    const b = table.add(init('b'));
+    table.takeSendable();
+    expect(table.settle({ msg: 'result', id: b.id, result: 'B' })).toBe(true);
+    expect(table.settle({ msg: 'result', id: a.id, result: 'A' })).toBe(true);
+    expect(await a.promise).toBe('A');
+    expect(await b.promise).toBe('B');
+    expect(table.size).toBe(0);
+    expect(table.inFlight).toBe(0);
+  });
+
+  it('ignores a result for an unknown, unsent or already settled call', async () => {
+    const table = new PendingCalls();
+    const a = table.add(init('a'));
+    expect(table.settle({ msg: 'result', id: a.id, result: 1 })).toBe(false); // not sent yet
+    table.takeSendable();
+    expect(table.settle({ msg: 'result', id: 'nope', result: 1 })).toBe(false);
+    expect(table.settle({ msg: 'result', id: a.id, result: 2 })).toBe(true);
+    expect(table.settle({ msg: 'result', id: a.id, result: 3 })).toBe(false);
+    expect(await a.promise).toBe(2);
+  });
+
+  it.each([
+    [{ error: 'too-many-requests', reason: 'slow down', details: { timeToReset: 425 } }, 'too-many-requests'],
+    [{ error: 401, reason: 'User not found' }, 401],
+  ])('rejects with a DdpMethodError carrying the server code %#', async (error, code) => {
+    const table = new PendingCalls();
+    const call = table.add(init('login'));
+    table.takeSendable();
+    table.settle({ msg: 'result', id: call.id, error });
+    const outcome = await settled(call.promise);
+    expect(outcome.status).toBe('rejected');
+    const reason = (outcome as { reason: DdpMethodError }).reason;
+    expect(reason).toBeInstanceOf(DdpMethodError);
+    expect(reason.error).toBe(code);
+    expect(reason.reason).toBe(error.reason);
+    expect(reason.details).toEqual((error as { details?: unknown }).details);
+    expect(reason.method).toBe('login');
+  });
+
+  it('gives a rejection the stack of the place the call was made', async () => {
+    const table = new PendingCalls();
+    function makeTheCall() {
+      return table.add(init('m'));
+    }
+    const call = makeTheCall();
+    table.takeSendable();
+    table.settle({ msg: 'result', id: call.id, error: { error: 'x' } });
+    const outcome = await settled(call.promise);
+    const stack = (outcome as { reason: Error }).reason.stack ?? '';
+    expect(stack.split('\n')[0]).toBe('DdpMethodError: m: server error [x]');
+    expect(stack).toContain('makeTheCall');
+  });
+
+  it('sends a wait call alone and holds later calls until its result and updated (one, two(wait), three, four, five(wait), six)', () => {
+    const table = new PendingCalls();
+    const [one, two, three, four, five, six] = [
+      table.add(init('one')),
+      table.add(init('two', { wait: true })),
+      table.add(init('three')),
+      table.add(init('four')),
+      table.add(init('five', { wait: true })),
+      table.add(init('six')),
+    ];
+    expect(names(table.takeSendable())).toEqual(['one']);
+    table.settle({ msg: 'result', id: one!.id });
+    table.updated([one!.id]);
+    expect(names(table.takeSendable())).toEqual(['two']);
+    table.settle({ msg: 'result', id: two!.id });
+    expect(table.takeSendable()).toEqual([]); // result alone does not lift the barrier
+    table.updated([two!.id]);
+    expect(names(table.takeSendable())).toEqual(['three', 'four']);
+    table.settle({ msg: 'result', id: four!.id });
+    expect(table.takeSendable()).toEqual([]); // three is still out
+    table.settle({ msg: 'result', id: three!.id });
+    expect(names(table.takeSendable())).toEqual(['five']);
+    table.updated([five!.id]); // updated before result
+    expect(table.takeSendable()).toEqual([]);
+    table.settle({ msg: 'result', id: five!.id });
+    expect(names(table.takeSendable())).toEqual(['six']);
+    table.settle({ msg: 'result', id: six!.id });
+    expect(table.size).toBe(0);
+  });
+
+  it('settles a wait call on its result even before updated arrives', async () => {
+    const table = new PendingCalls();
+    const call = table.add(init('login', { wait: true }));
+    table.takeSendable();
+    table.settle({ msg: 'result', id: call.id, result: 'ok' });
+    expect(await call.promise).toBe('ok');
+    expect(call.state).toBe('awaiting-updated');
+    table.updated([call.id, 'unknown']);
+    expect(table.size).toBe(0);
+  });
+
+  it('holds ordinary calls while a session call is out', () => {
+    const table = new PendingCalls();
+    const queued = table.add(init('user'));
+    const session = table.add(init('login', { session: true }));
+    expect(session.state).toBe('sent');
+    expect(table.takeSendable()).toEqual([]);
+    table.settle({ msg: 'result', id: session.id });
+    expect(table.takeSendable()).toEqual([]);
+    table.updated([session.id]);
+    expect(table.takeSendable()).toEqual([queued]);
+  });
+
+  it('rejects with DdpTimeoutError when the result is late, and then ignores it', async () => {
+    vi.useFakeTimers();
+    const released = vi.fn();
+    const table = new PendingCalls({ onRelease: released });
+    const call = table.add(init('slow', { timeoutMs: 250 }));
+    table.takeSendable();
+    vi.advanceTimersByTime(250);
+    const outcome = await settled(call.promise);
+    const reason = (outcome as { reason: DdpTimeoutError }).reason;
+    expect(reason).toBeInstanceOf(DdpTimeoutError);
+    expect(reason.message).toBe('method slow timed out after 250 ms');
+    expect(reason.timeoutMs).toBe(250);
+    expect(released).toHaveBeenCalledTimes(1);
+    expect(table.size).toBe(0);
+    expect(table.inFlight).toBe(0);
+    expect(table.settle({ msg: 'result', id: call.id, result: 'late' })).toBe(false);
+  });
+
+  it('never hands out a call aborted before it was sent, and rejects it with the reason', async () => {
+    const table = new PendingCalls();
+    const controller = new AbortController();
+    const call = table.add(init('m', { signal: controller.signal }));
+    const reason = new Error('changed my mind');
+    controller.abort(reason);
+    expect(table.takeSendable()).toEqual([]);
+    expect(await settled(call.promise)).toEqual({ status: 'rejected', reason });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects a call aborted after it was sent and ignores its late result', async () => {
+    const table = new PendingCalls();
+    const controller = new AbortController();
+    const call = table.add(init('m', { signal: controller.signal }));
+    table.takeSendable();
+    controller.abort();
+    const outcome = await settled(call.promise);
+    expect((outcome as { reason: Error }).reason.name).toBe('AbortError');
+    expect(table.settle({ msg: 'result', id: call.id, result: 1 })).toBe(false);
+    expect(table.size).toBe(0);
+  });
+
+  it('lifts a wait barrier when the wait call times out', () => {
+    vi.useFakeTimers();
+    const table = new PendingCalls();
+    const wait = table.add(init('w', { wait: true, timeoutMs: 10 }));
+    wait.promise.catch(() => undefined);
+    table.add(init('after'));
+    table.takeSendable();
+    expect(table.takeSendable()).toEqual([]);
+    vi.advanceTimersByTime(10);
+    expect(names(table.takeSendable())).toEqual(['after']);
+  });
+
+  it('after a drop: fails noRetry and session calls, forgets answered ones, requeues the rest in order', async () => {
+    const table = new PendingCalls();
+    const a = table.add(init('a'));
+    const b = table.add(init('b', { noRetry: true }));
+    const c = table.add(init('c'));
+    table.takeSendable();
+    const answered = table.add(init('answered'));
+    table.takeSendable();
+    table.settle({ msg: 'result', id: answered.id, result: 1 });
+    const session = table.add(init('login', { session: true }));
+    const queuedNoRetry = table.add(init('q', { noRetry: true }));
+    table.linkLost();
+    expect(names(table.unsent())).toEqual(['a', 'c', 'q']);
+    expect(table.inFlight).toBe(0);
+    const bOutcome = await settled(b.promise);
+    expect((bOutcome as { reason: DdpConnectionError }).reason).toBeInstanceOf(DdpConnectionError);
+    expect((bOutcome as { reason: DdpConnectionError }).reason.code).toBe('invocation-failed');
+    const sessionOutcome = await settled(session.promise);
+    expect((sessionOutcome as { reason: DdpConnectionError }).reason.code).toBe('closed');
+    expect(table.takeSendable().map((call) => call.id)).toEqual([a.id, c.id, queuedNoRetry.id]);
+    expect(await answered.promise).toBe(1);
+  });
+
+  it('forgets a wait call that had its result but not its updated when the link drops', () => {
+    const table = new PendingCalls();
+    const wait = table.add(init('w', { wait: true }));
+    table.add(init('later'));
+    table.takeSendable();
+    table.settle({ msg: 'result', id: wait.id });
+    table.linkLost();
+    expect(names(table.takeSendable())).toEqual(['later']);
+  });
+
+  it('rejectQueued fails only what was not sent; rejectAll fails everything', async () => {
+    const table = new PendingCalls();
+    const sent = table.add(init('sent'));
+    table.takeSendable();
+    const queued = table.add(init('queued'));
+    const error = new Error('gone');
+    table.rejectQueued(error);
+    expect(await settled(queued.promise)).toEqual({ status: 'rejected', reason: error });
+    expect(table.size).toBe(1);
+    table.rejectAll(error);
+    expect(await settled(sent.promise)).toEqual({ status: 'rejected', reason: error });
+    expect(table.size).toBe(0);
+    expect(table.inFlight).toBe(0);
+  });
+
+  it('leaves no entry, timer or abort listener behind after 10,000 settled calls', async () => {
+    vi.useFakeTimers();
+    const table = new PendingCalls();
+    const controller = new AbortController();
+    const promises: Promise<unknown>[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const call = table.add(init('m', { timeoutMs: 60_000, signal: controller.signal }));
+      promises.push(call.promise);
+      table.takeSendable();
+      if (i % 2 === 0) table.settle({ msg: 'result', id: call.id, result: i });
+      else table.settle({ msg: 'result', id: call.id, error: { error: 'e' } });
+    }
+    await Promise.allSettled(promises);
+    expect(table.size).toBe(0);
+    expect(table.inFlight).toBe(0);
+    expect(table.unsent()).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
