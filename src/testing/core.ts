@@ -1,0 +1,109 @@
+/**
+ * What the connections and the method handlers share: the options, the data, the stream
+ * hub, the method and publication tables, the rate limiters and the hooks.
+ *
+ * @module
+ */
+import type { ClientFrame, ServerFrame } from '../ddp/protocol.js';
+import type { Connection } from './connection.js';
+import type { ResolvedOptions } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
+import { Store } from './store.js';
+import { StreamHub } from './stream-hub.js';
+
+/** One method call as a handler sees it. */
+export interface MethodCall {
+  readonly core: ServerCore;
+  readonly connection: Connection;
+  readonly method: string;
+  /** The call's params (a private copy: handlers may mutate them). */
+  readonly params: unknown[];
+  /**
+   * Set by a handler whose writes Meteor only acknowledges after the result (login): the
+   * connection then writes `result` before `updated`.
+   */
+  resultFirst: boolean;
+}
+
+/** A method: returns the result (`undefined`: an empty result) or throws a `MethodError`. */
+export type MethodHandler = (call: MethodCall) => unknown;
+
+/** What a publication decided when a client subscribed. */
+export interface PublicationStart {
+  /** The stream event the subscription listens to (stream publications only). */
+  readonly eventName?: string;
+  /** Frames to write before `ready` (e.g. the `added` of `useCollection: true`). */
+  readonly before?: readonly ServerFrame[];
+}
+
+/** A publication: decides whether a subscription may start, and whether it may go on. */
+export interface Publication {
+  /** Throws a `MethodError` to refuse (`nosub` with that error). */
+  start(core: ServerCore, connection: Connection, params: readonly unknown[]): PublicationStart | Promise<PublicationStart>;
+  /** Re-checked when the connection's user changes; `false` ends the subscription. */
+  stillAllowed(core: ServerCore, connection: Connection, eventName: string | undefined): boolean;
+}
+
+/** The hooks the public server exposes as events. */
+export interface CoreHooks {
+  connection(connection: Connection): void;
+  clientFrame(frame: ClientFrame, connection: Connection): void;
+  serverFrame(frame: ServerFrame, connection: Connection): void;
+  disconnect(connection: Connection, code: number): void;
+}
+
+/** The methods that have their own rate limit, and what the limit is counted by. */
+const LIMITED: Readonly<Record<string, { rule: keyof ResolvedOptions['rateLimit']; by: 'user' | 'connection' }>> = {
+  sendMessage: { rule: 'sendMessage', by: 'user' },
+  login: { rule: 'login', by: 'connection' },
+  createDirectMessage: { rule: 'createDirectMessage', by: 'user' },
+};
+
+/** The shared state of one fake server. */
+export class ServerCore {
+  readonly options: ResolvedOptions;
+  readonly store = new Store();
+  readonly hub = new StreamHub();
+  readonly methods = new Map<string, MethodHandler>();
+  readonly publications = new Map<string, Publication>();
+  /** Open connections, in the order they were accepted. */
+  readonly connections = new Set<Connection>();
+  readonly hooks: CoreHooks;
+  readonly #limiters = new Map<string, RateLimiter>();
+
+  constructor(options: ResolvedOptions, hooks: CoreHooks) {
+    this.options = options;
+    this.hooks = hooks;
+    for (const [method, { rule }] of Object.entries(LIMITED)) {
+      const settings = options.rateLimit[rule];
+      if (settings !== false) this.#limiters.set(method, new RateLimiter(settings));
+    }
+  }
+
+  /** `true` for the separate DDP service variant. */
+  get streamer(): boolean {
+    return this.options.variant === 'ddp-streamer';
+  }
+
+  /**
+   * Counts a call of `method` on `connection` against its rate limit.
+   * @returns `undefined` when allowed, else the milliseconds until the limit resets.
+   */
+  rateLimit(method: string, connection: Connection): number | undefined {
+    const limiter = this.#limiters.get(method);
+    if (limiter === undefined) return undefined;
+    const key = LIMITED[method]!.by === 'user' ? `u:${connection.userId ?? ''}` : `c:${connection.id}`;
+    return limiter.hit(key);
+  }
+
+  /** `true` when some open connection is logged in as `userId`. */
+  isOnline(userId: string): boolean {
+    for (const connection of this.connections) if (connection.userId === userId) return true;
+    return false;
+  }
+
+  /** Open connections logged in as `userId`. */
+  connectionsOf(userId: string): Connection[] {
+    return [...this.connections].filter((connection) => connection.userId === userId);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * `rocketchat-ddp/testing`: a faithful fake Rocket.Chat server for tests (Node only).
+ *
+ * @module
+ */
+export { FakeRocketChatServer } from './fake-server.js';
+export { totpCode } from './totp.js';
+export { FAKE_SERVER_VERSION } from './http.js';
+export type {
+  FakePostOptions,
+  FakeRoom,
+  FakeRoomOptions,
+  FakeServerEvents,
+  FakeUser,
+  FakeUserOptions,
+  WaitForFrameOptions,
+  WaitOptions,
+} from './fake-server.js';
+export type { FakeConnection } from './connection.js';
+export type {
+  FakeServerOptions,
+  FakeServerVariant,
+  FaultOptions,
+  ServerHeartbeatOptions,
+  ServerRateLimitOptions,
+} from './options.js';
+export type { RateRule } from './rate-limiter.js';
+export type { MessageUser, RoomType, StoredMessage } from './store.js';
