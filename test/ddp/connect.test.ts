@@ -4,7 +4,7 @@ import { DdpClient } from '../../src/ddp/client.js';
 import { DdpClosedError, DdpConnectionError, DdpVersionError } from '../../src/ddp/errors.js';
 import { leftovers, settled, waitFor } from '../helpers.js';
 import { ScriptServer, freePort } from './script-server.js';
-import { makeClient, nextTurn, recordStatuses, startServer } from './support.js';
+import { BrowserLikeWebSocket, makeClient, nextTurn, recordStatuses, startServer } from './support.js';
 
 afterEach(() => leftovers.disposeAll());
 
@@ -277,51 +277,10 @@ describe('connect', () => {
 
   it('gives a browser-style WebSocket constructor only the URL', async () => {
     const server = await startServer();
-    const seen: unknown[][] = [];
-    /** A WHATWG-only socket (no `terminate`), as in browsers and React Native. */
-    class BrowserLikeWebSocket {
-      readonly #ws: WS;
-      constructor(...args: [string]) {
-        seen.push(args);
-        this.#ws = new WS(args[0]);
-      }
-      get readyState(): number {
-        return this.#ws.readyState;
-      }
-      get onopen() {
-        return this.#ws.onopen;
-      }
-      set onopen(handler) {
-        this.#ws.onopen = handler;
-      }
-      get onmessage() {
-        return this.#ws.onmessage;
-      }
-      set onmessage(handler) {
-        this.#ws.onmessage = handler;
-      }
-      get onclose() {
-        return this.#ws.onclose;
-      }
-      set onclose(handler) {
-        this.#ws.onclose = handler;
-      }
-      get onerror() {
-        return this.#ws.onerror;
-      }
-      set onerror(handler) {
-        this.#ws.onerror = handler;
-      }
-      send(data: string): void {
-        this.#ws.send(data);
-      }
-      close(code?: number, reason?: string): void {
-        this.#ws.close(code, reason);
-      }
-    }
+    BrowserLikeWebSocket.constructed.length = 0;
     const client = makeClient(server.url, { WebSocket: BrowserLikeWebSocket });
     await client.connect();
-    expect(seen).toEqual([[server.url]]);
+    expect(BrowserLikeWebSocket.constructed).toEqual([[server.url]]);
     await client.close();
     await server.last!.waitForClose();
     expect(server.last!.closeInfo?.code).toBe(1000);

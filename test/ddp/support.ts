@@ -2,10 +2,11 @@
  * Shared set-up of the DDP lifecycle suites: tracked servers and clients with test-sized
  * timings, and recorders for status events.
  */
+import WS from 'ws';
 import { DdpClient, type DdpClientOptions } from '../../src/ddp/client.js';
 import type { ConnectionStatus, StatusDetails } from '../../src/ddp/status.js';
 import { leftovers } from '../helpers.js';
-import { ScriptServer, type ScriptServerOptions } from './script-server.js';
+import { ScriptServer, type ScriptConnection, type ScriptServerOptions } from './script-server.js';
 
 /** Starts a script server that is closed after the test. */
 export async function startServer(options: ScriptServerOptions = {}): Promise<ScriptServer> {
@@ -40,7 +41,7 @@ export function recordStatuses(client: DdpClient): {
 export async function connectedPair(
   serverOptions: ScriptServerOptions = {},
   clientOptions: Partial<DdpClientOptions> = {},
-): Promise<{ server: ScriptServer; client: DdpClient; connection: import('./script-server.js').ScriptConnection }> {
+): Promise<{ server: ScriptServer; client: DdpClient; connection: ScriptConnection }> {
   const server = await startServer(serverOptions);
   const client = makeClient(server.url, clientOptions);
   await client.connect();
@@ -51,4 +52,68 @@ export async function connectedPair(
 /** Lets pending I/O callbacks and microtasks run (not a wait for time to pass). */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+let roundTrips = 0;
+
+/**
+ * Sends a `ping` from the server and waits for the client's `pong`. The client handles
+ * frames in order and writes synchronously, so once the pong is in, everything the client
+ * was going to write in answer to earlier frames has been received too.
+ */
+export async function roundTrip(connection: ScriptConnection): Promise<void> {
+  const id = `rt-${++roundTrips}`;
+  connection.send({ msg: 'ping', id });
+  await connection.waitForFrame((frame) => frame['msg'] === 'pong' && frame['id'] === id);
+}
+
+/** Method names of the `method` frames a connection received, in order. */
+export function methodsSent(connection: ScriptConnection): string[] {
+  return connection.frames('method').map((frame) => String(frame['method']));
+}
+
+/**
+ * A WHATWG-only WebSocket (no `terminate`, no options), as in browsers and React Native,
+ * built on `ws`. It records the arguments it was constructed with.
+ */
+export class BrowserLikeWebSocket {
+  static readonly constructed: unknown[][] = [];
+  readonly #ws: WS;
+  constructor(...args: [string]) {
+    BrowserLikeWebSocket.constructed.push(args);
+    this.#ws = new WS(args[0]);
+  }
+  get readyState(): number {
+    return this.#ws.readyState;
+  }
+  get onopen() {
+    return this.#ws.onopen;
+  }
+  set onopen(handler) {
+    this.#ws.onopen = handler;
+  }
+  get onmessage() {
+    return this.#ws.onmessage;
+  }
+  set onmessage(handler) {
+    this.#ws.onmessage = handler;
+  }
+  get onclose() {
+    return this.#ws.onclose;
+  }
+  set onclose(handler) {
+    this.#ws.onclose = handler;
+  }
+  get onerror() {
+    return this.#ws.onerror;
+  }
+  set onerror(handler) {
+    this.#ws.onerror = handler;
+  }
+  send(data: string): void {
+    this.#ws.send(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.#ws.close(code, reason);
+  }
 }
