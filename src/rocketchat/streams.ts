@@ -57,15 +57,23 @@ interface Entry {
   readonly detachStop: () => void;
 }
 
-/** Runs a caller's callback; an exception it throws is rethrown on its own, outside this library's frames. */
-export function invokeSafely(callback: () => void): void {
-  try {
-    callback();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+/**
+ * Calls every function, even when one throws; then rethrows the first exception. Inside the
+ * DDP client's event dispatch that exception is reported to its logger as a listener that
+ * threw, and never breaks the client.
+ */
+export function callEach(calls: readonly (() => void)[]): void {
+  let failed = false;
+  let first: unknown;
+  for (const call of calls) {
+    try {
+      call();
+    } catch (error) {
+      if (!failed) first = error;
+      failed = true;
+    }
   }
+  if (failed) throw first;
 }
 
 /** Shares one subscription per (stream, event name) among its listeners. */
@@ -91,7 +99,7 @@ export class StreamHub {
   listen(stream: string, eventName: string, listener: StreamListener): () => void {
     if (this.#closed) {
       const end = listener.onEnd;
-      if (end !== undefined) queueMicrotask(() => invokeSafely(() => end.call(listener)));
+      if (end !== undefined) queueMicrotask(() => end.call(listener));
       return () => {};
     }
     const key = `${stream}\u0000${eventName}`;
@@ -104,11 +112,9 @@ export class StreamHub {
       const detachStop = subscription.onStop((error) => {
         if (this.#entries.get(key)?.subscription !== subscription) return; // stopped by us
         this.#entries.delete(key);
-        for (const each of [...listeners]) {
-          const end = each.onEnd;
-          if (end !== undefined) invokeSafely(() => end.call(each, error));
-        }
+        const ending = [...listeners];
         listeners.clear();
+        callEach(ending.map((each) => () => each.onEnd?.(error)));
       });
       entry = { subscription, listeners, detachStop };
       this.#entries.set(key, entry);
@@ -134,11 +140,15 @@ export class StreamHub {
     for (const entry of entries) {
       entry.detachStop();
       entry.subscription.stop();
-      for (const listener of entry.listeners) {
-        const end = listener.onEnd;
-        if (end !== undefined) invokeSafely(() => end.call(listener));
-      }
+      const ending = [...entry.listeners];
       entry.listeners.clear();
+      for (const listener of ending) {
+        try {
+          listener.onEnd?.();
+        } catch {
+          // Closing: nobody is left to tell.
+        }
+      }
     }
   }
 
@@ -149,9 +159,9 @@ export class StreamHub {
     if (entry === undefined) return;
     const rawArgs = frame.fields?.['args'];
     const args: readonly unknown[] = Array.isArray(rawArgs) ? rawArgs : [];
-    for (const listener of [...entry.listeners]) {
-      if (entry.listeners.has(listener)) invokeSafely(() => listener.onEvent(args));
-    }
+    callEach([...entry.listeners].map((listener) => () => {
+      if (entry.listeners.has(listener)) listener.onEvent(args);
+    }));
   };
 }
 

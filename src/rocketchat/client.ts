@@ -1,0 +1,620 @@
+/**
+ * `RocketChatClient`: Rocket.Chat's realtime API on top of one {@link DdpClient}.
+ *
+ * It logs in (and logs in again with the resume token on every reconnect, before any other
+ * call goes out), sends messages that are never lost, never duplicated and never
+ * `undefined`, paces them under the server's rate limit, and turns the room streams into
+ * async iterators and listeners of typed {@link IMessage}s.
+ *
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { DdpClient } from '../ddp/client.js';
+import type { DdpClientOptions, DdpSession } from '../ddp/client.js';
+import {
+  DdpError,
+  DdpMethodError,
+  DdpProtocolError,
+  isDdpClosedError,
+  isDdpConnectionError,
+  isDdpMethodError,
+} from '../ddp/errors.js';
+import { randomId } from '../ddp/random-id.js';
+import type { ConnectionStatus, DdpClientEvents } from '../ddp/status.js';
+import { buildLoginPayload, parseLoginResult } from './auth.js';
+import { decodeMessage } from './decode.js';
+import { InvalidMessageError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
+import { NoticeBoard } from './notices.js';
+import { DEFAULT_RATE_LIMIT, SendPacer, withRateLimit } from './rate-limit.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { MessageIterator, Stream, StreamHub } from './streams.js';
+import type { MessageIteratorOptions, StreamListener } from './streams.js';
+import type { Credentials, IMessage, LoginCredentials, OutgoingMessage } from './types.js';
+import { DEFAULT_MAX_MESSAGE_LENGTH, validateOutgoingMessage } from './validate.js';
+
+/** How long `sendMessage` waits for the server's explanation of an unconfirmed message, in ms. */
+const NOTICE_GRACE_MS = 250;
+
+/** Options of {@link RocketChatClient}: every {@link DdpClientOptions} option, plus these. */
+export interface RocketChatClientOptions extends DdpClientOptions {
+  /**
+   * Pacing of `sendMessage` under the server's limit of 5 per second per user, and retries of
+   * a call refused with `too-many-requests`. Merges with the defaults. `false` turns both off
+   * (a refused call then rejects with `RateLimitedError` at once).
+   * @default { messagesPerSecond: 5, maxRetries: 3 }
+   */
+  readonly rateLimit?: Partial<RateLimitOptions> | false;
+  /**
+   * The longest message text, in UTF-16 code units (the server's `Message_MaxAllowedSize`);
+   * longer messages are refused before sending.
+   * @default 5000
+   */
+  readonly maxMessageLength?: number;
+}
+
+/** Options of {@link RocketChatClient.sendMessage}. */
+export interface SendMessageOptions {
+  /**
+   * URLs of the text the server may unfurl (fetch a preview for); the others are marked
+   * `ignoreParse`. Left out: all of them.
+   */
+  readonly previewUrls?: readonly string[];
+  /** Aborting rejects with the signal's reason (the message may still arrive if it was already sent). */
+  readonly signal?: AbortSignal;
+  /** Timeout of each call, in ms. @default the client's `callTimeoutMs` */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link RocketChatClient.loadHistory}. */
+export interface LoadHistoryOptions {
+  /** Only messages older than this; left out: the newest. */
+  readonly before?: Date;
+  /**
+   * How many messages.
+   * @default 20
+   */
+  readonly limit?: number;
+  /** When the user last read the room; sets `firstUnread` and `unreadNotLoaded`. */
+  readonly lastSeen?: Date;
+}
+
+/** What {@link RocketChatClient.loadHistory} returns. */
+export interface LoadHistoryResult {
+  /** The messages, newest first. */
+  readonly messages: readonly IMessage[];
+  /** How many unread messages are older than the oldest one returned. */
+  readonly unreadNotLoaded: number;
+  /** The first unread message, when `lastSeen` was given and there is one. */
+  readonly firstUnread?: IMessage;
+}
+
+/** Options of the `on…` stream listeners. */
+export interface ListenOptions {
+  /**
+   * Called once if the subscription ends without being asked to: the server refused it
+   * (e.g. `not-allowed`: not logged in, no access to the room). The listener is then removed.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Options of {@link RocketChatClient.messages}. */
+export type MessagesOptions = MessageIteratorOptions;
+
+/** Someone started or stopped typing in a room. */
+export interface TypingEvent {
+  readonly rid: string;
+  readonly username: string;
+  /** `true` while they type. */
+  readonly typing: boolean;
+  /** What they are doing, as the server sent it (`['user-typing']`, `[]`…). */
+  readonly activities: readonly string[];
+}
+
+/** A message was deleted. */
+export interface MessageDeletedEvent {
+  readonly rid: string;
+  /** The deleted message's `_id`. */
+  readonly messageId: string;
+}
+
+/** The events of {@link RocketChatClient}, with their listeners' arguments. */
+export interface RocketChatClientEvents {
+  /** The connection's status changed (the `DdpClient`'s `status` event). */
+  status: DdpClientEvents['status'];
+  /** A login succeeded: an explicit `login()`, or the automatic resume after a reconnect. */
+  login: (credentials: Credentials) => void;
+  /** `logout()` was called; the client no longer logs in after reconnects. */
+  logout: () => void;
+  /**
+   * The automatic login after a reconnect failed (the token was revoked or expired: the
+   * server says 401). The client stays connected but logged out; log in again to resume.
+   * A timeout also lands here; then the token is kept and the next reconnect tries again.
+   */
+  loginFailed: (error: Error) => void;
+  /** A stream event that is not a valid message was dropped. */
+  protocolError: (error: DdpProtocolError) => void;
+}
+
+function optionsFor(signal: AbortSignal | undefined, timeoutMs: number | undefined): { signal?: AbortSignal; timeoutMs?: number } {
+  const options: { signal?: AbortSignal; timeoutMs?: number } = {};
+  if (signal !== undefined) options.signal = signal;
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
+  return options;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) copy[key] = field;
+  }
+  return copy as T;
+}
+
+/**
+ * A Rocket.Chat client over the realtime API.
+ *
+ * @example
+ * const client = new RocketChatClient({ url: 'https://chat.example.com' });
+ * await client.connect();
+ * await client.login({ username: 'bot', password: 'secret' });
+ * const sent = await client.sendMessage({ rid: 'GENERAL', msg: 'Hello' });
+ * for await (const message of client.messages('GENERAL')) console.log(message.u.username, message.msg);
+ */
+export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
+  /** The DDP connection underneath, for methods this class does not wrap. */
+  readonly ddp: DdpClient;
+  readonly #hub: StreamHub;
+  readonly #notices = new NoticeBoard();
+  readonly #pacer: SendPacer | undefined;
+  readonly #maxRetries: number;
+  readonly #maxMessageLength: number;
+  #credentials: Credentials | undefined;
+  /** The logged-in user's username, when known (needed to send typing notices). */
+  #username: string | undefined;
+  /** The last user document the server published (it comes before the login result). */
+  #lastUserDocument: { id: string; username: string } | undefined;
+  #stopNotices: (() => void) | undefined;
+  #closed = false;
+
+  constructor(options: RocketChatClientOptions) {
+    super();
+    const { rateLimit, maxMessageLength, ...ddpOptions } = options;
+    this.ddp = new DdpClient(ddpOptions);
+    const limits = rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(rateLimit ?? {}) };
+    this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond });
+    this.#maxRetries = limits?.maxRetries ?? 0;
+    this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    this.#hub = new StreamHub(this.ddp);
+    this.ddp.on('status', (status, details) => this.emit('status', status, details));
+    this.ddp.on('added', (frame) => {
+      const username = frame.fields?.['username'];
+      if (frame.collection === 'users' && typeof username === 'string') {
+        this.#lastUserDocument = { id: frame.id, username };
+        if (frame.id === this.#credentials?.userId) this.#username = username;
+      }
+    });
+    this.ddp.addSessionSetup((session) => this.#resume(session));
+  }
+
+  /** The connection's status (see `DdpClient.status`). */
+  get status(): ConnectionStatus {
+    return this.ddp.status;
+  }
+
+  /** The result of the last successful login; `undefined` when logged out. */
+  get credentials(): Credentials | undefined {
+    return this.#credentials;
+  }
+
+  /** The logged-in user's id; `undefined` when logged out. */
+  get userId(): string | undefined {
+    return this.#credentials?.userId;
+  }
+
+  /** The logged-in user's username, when the server or the login told it. */
+  get username(): string | undefined {
+    return this.#credentials === undefined ? undefined : this.#username;
+  }
+
+  /** Opens the connection (see `DdpClient.connect`). */
+  connect(options?: { retry?: boolean; signal?: AbortSignal }): Promise<void> {
+    return this.ddp.connect(options);
+  }
+
+  /**
+   * Closes for good: pending calls reject with `DdpClosedError`, iterators end, timers are
+   * cleared. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#pacer?.close();
+      this.#notices.close();
+    }
+    await this.ddp.close();
+    this.#hub.close();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Login
+
+  /**
+   * Logs in, and from then on logs in again with the resume token after every reconnect.
+   *
+   * Forms: `{ username | email, password }` (the password goes as its SHA-256 digest),
+   * the same with `code` for two-factor, `{ resume: token }` (also personal access tokens),
+   * `{ ldap: true, username, password }`.
+   *
+   * @throws {TwoFactorRequiredError} when a two-factor code is needed (or the one given was
+   *   wrong: `error` is then `'totp-invalid'`); call again with `code`.
+   * @throws {DdpMethodError} `401` for any credential failure (unknown user, wrong password,
+   *   bad token); {@link RateLimitedError} after 5 attempts in 10 s.
+   */
+  async login(credentials: LoginCredentials): Promise<Credentials> {
+    const payload = await buildLoginPayload(credentials);
+    const result = await this.#call('login', [payload], { wait: true });
+    const parsed = parseLoginResult(result);
+    let username: string | undefined;
+    if ('username' in credentials && typeof credentials.username === 'string' && !('ldap' in credentials)) {
+      username = credentials.username;
+    }
+    if (this.#lastUserDocument?.id === parsed.userId) username = this.#lastUserDocument.username;
+    this.#loggedIn(parsed, username);
+    return parsed;
+  }
+
+  /**
+   * Logs out: the server forgets the session's token and the client stops logging in after
+   * reconnects. Emits `logout`.
+   */
+  async logout(): Promise<void> {
+    const wasLoggedIn = this.#credentials !== undefined;
+    this.#clearLogin();
+    try {
+      await this.#call('logout', [], { wait: true });
+    } finally {
+      if (wasLoggedIn) this.emit('logout');
+    }
+  }
+
+  #loggedIn(credentials: Credentials, username: string | undefined): void {
+    const previousUser = this.#credentials?.userId;
+    this.#credentials = credentials;
+    if (username !== undefined || previousUser !== credentials.userId) this.#username = username;
+    if (previousUser !== credentials.userId || this.#stopNotices === undefined) {
+      this.#stopNotices?.();
+      this.#stopNotices = this.#listenForNotices(credentials.userId);
+    }
+    this.emit('login', credentials);
+  }
+
+  #clearLogin(): void {
+    this.#credentials = undefined;
+    this.#username = undefined;
+    this.#stopNotices?.();
+    this.#stopNotices = undefined;
+  }
+
+  /** The session setup: on every new session, log in again with the resume token, first. */
+  async #resume(session: DdpSession): Promise<void> {
+    const credentials = this.#credentials;
+    if (credentials === undefined || this.#closed) return;
+    try {
+      const result = await session.call('login', [{ resume: credentials.token }]);
+      const parsed = parseLoginResult(result);
+      if (this.#credentials !== credentials) return; // a login or logout happened meanwhile
+      this.#loggedIn({ ...parsed, tokenExpires: parsed.tokenExpires ?? credentials.tokenExpires }, undefined);
+    } catch (error) {
+      // The link dropped during the setup: it runs again on the next session.
+      if (isDdpConnectionError(error) || isDdpClosedError(error) || this.#closed) return;
+      if (this.#credentials !== credentials) return;
+      if (isDdpMethodError(error) || error instanceof DdpProtocolError) this.#clearLogin();
+      this.emit('loginFailed', toRocketChatError(error) as Error);
+    }
+  }
+
+  #listenForNotices(userId: string): () => void {
+    return this.#hub.listen(Stream.NotifyUser, `${userId}/message`, {
+      onEvent: (args) => {
+        const notice = args[0];
+        if (typeof notice !== 'object' || notice === null) return;
+        const { rid, msg } = notice as { rid?: unknown; msg?: unknown };
+        if (typeof rid === 'string' && typeof msg === 'string') this.#notices.add(rid, msg);
+      },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Messages
+
+  /**
+   * Sends a message and resolves with it as the server stored it (dates are `Date`s).
+   *
+   * - The message gets a fresh 17-character `_id` unless it has one, so a call resent after
+   *   a reconnect is stored once.
+   * - It is checked before sending ({@link InvalidMessageError}, nothing sent).
+   * - It is paced under the server's rate limit, and retried after `too-many-requests`.
+   * - When the server answers with nothing (it swallows most failures, and answers a
+   *   duplicate `_id` the same way), the client asks for the message by id: it resolves with
+   *   the stored one, or rejects with {@link MessageNotDeliveredError} quoting the server's
+   *   explanation when one arrived. It never resolves `undefined`.
+   *
+   * @throws {InvalidMessageError} before sending, naming the offending field.
+   * @throws {MessageNotDeliveredError} the server did not store it.
+   * @throws {RateLimitedError} still refused after `rateLimit.maxRetries` retries.
+   * @throws {DdpMethodError} the server refused it (`error-not-allowed`, `error-invalid-user`…).
+   */
+  async sendMessage(message: OutgoingMessage, options: SendMessageOptions = {}): Promise<IMessage> {
+    validateOutgoingMessage(message, { maxMessageLength: this.#maxMessageLength });
+    const { previewUrls, signal, timeoutMs } = options;
+    if (previewUrls !== undefined && (!Array.isArray(previewUrls) || !previewUrls.every((url) => typeof url === 'string'))) {
+      throw new InvalidMessageError('previewUrls', 'sendMessage: "previewUrls" must be an array of strings');
+    }
+    signal?.throwIfAborted();
+    const outgoing: OutgoingMessage & { _id: string } = { ...withoutUndefined(message), _id: message._id ?? randomId() };
+    const params: unknown[] = previewUrls === undefined ? [outgoing] : [outgoing, [...previewUrls]];
+    const callOptions = optionsFor(signal, timeoutMs);
+    const since = Date.now();
+    const result = await withRateLimit(() => this.#call('sendMessage', params, callOptions), {
+      pacer: this.#pacer,
+      maxRetries: this.#maxRetries,
+      signal,
+    });
+    if (result !== undefined && result !== null) return decodeMessage(result);
+    return this.#confirm(outgoing._id, outgoing.rid, since, callOptions);
+  }
+
+  /** After an empty `sendMessage` answer: the stored message, or why there is none. */
+  async #confirm(
+    messageId: string,
+    rid: string,
+    since: number,
+    callOptions: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<IMessage> {
+    let stored: unknown;
+    let refusal: DdpMethodError | undefined;
+    try {
+      stored = await this.#call('getSingleMessage', [messageId], callOptions);
+    } catch (error) {
+      if (!isDdpMethodError(error)) throw error;
+      refusal = error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
+    }
+    if (stored !== undefined && stored !== null) return decodeMessage(stored);
+    const reason = await this.#notices.wait(rid, since, NOTICE_GRACE_MS);
+    const error = new MessageNotDeliveredError(messageId, rid, reason);
+    if (refusal !== undefined) Object.defineProperty(error, 'cause', { value: refusal, configurable: true, writable: true });
+    throw error;
+  }
+
+  /**
+   * The messages of a room as they arrive (new ones, and edited ones again under the same
+   * `_id`, with `editedAt` set), as an async iterator; `rid` may be `'__my_messages__'` for
+   * every room of the user. Subscribes at once (log in first); leaving the loop or aborting
+   * the signal unsubscribes. Events missed while the link was down are not replayed (use
+   * {@link loadHistory}). The iterator ends with the server's error if it refuses the
+   * subscription, and with `StreamOverflowError` if more than `bufferSize` events wait.
+   */
+  messages(rid: string, options: MessagesOptions = {}): AsyncIterableIterator<IMessage, undefined> {
+    let stop: () => void = () => {};
+    const iterator = new MessageIterator<IMessage>(rid, () => stop(), options);
+    stop = this.#listenMessages(rid, {
+      onMessage: (message) => iterator.push(message),
+      onEnd: (error) => iterator.end(error),
+    });
+    return iterator;
+  }
+
+  /**
+   * Calls `handler` for each message of a room as it arrives (new ones, and edited ones
+   * again under the same `_id`); `rid` may be `'__my_messages__'`. Returns the function that
+   * stops listening. An exception thrown by `handler` does not stop the other listeners; the
+   * DDP client reports it to its `logger` (warn), like any event listener's.
+   */
+  onMessage(rid: string, handler: (message: IMessage) => void, options: ListenOptions = {}): () => void {
+    const { onError } = options;
+    return this.#listenMessages(rid, {
+      onMessage: handler,
+      onEnd: (error) => {
+        if (error !== undefined && onError !== undefined) onError(error);
+      },
+    });
+  }
+
+  #listenMessages(
+    rid: string,
+    target: { onMessage(message: IMessage): void; onEnd(error?: Error): void },
+  ): () => void {
+    const listener: StreamListener = {
+      onEvent: (args) => {
+        let message: IMessage;
+        try {
+          message = decodeMessage(args[0]);
+        } catch (error) {
+          if (error instanceof DdpProtocolError) {
+            this.emit('protocolError', error);
+            return;
+          }
+          throw error;
+        }
+        target.onMessage(message);
+      },
+      onEnd: (error) => target.onEnd(error === undefined ? undefined : (toRocketChatError(error) as Error)),
+    };
+    return this.#hub.listen(Stream.RoomMessages, rid, listener);
+  }
+
+  /**
+   * Calls `handler` when someone starts or stops typing in a room (`stream-notify-room`
+   * `<rid>/user-activity`). Returns the function that stops listening.
+   */
+  onTyping(rid: string, handler: (event: TypingEvent) => void, options: ListenOptions = {}): () => void {
+    return this.#hub.listen(Stream.NotifyRoom, `${rid}/user-activity`, {
+      onEvent: (args) => {
+        const [username, activity] = args;
+        if (typeof username !== 'string') return;
+        const activities = Array.isArray(activity) ? activity.filter((entry): entry is string => typeof entry === 'string') : [];
+        const typing = activity === true || activities.includes('user-typing');
+        handler({ rid, username, typing, activities });
+      },
+      onEnd: this.#endHandler(options),
+    });
+  }
+
+  /**
+   * Calls `handler` when a message of a room is deleted (`stream-notify-room`
+   * `<rid>/deleteMessage`). When the server keeps a "message deleted" placeholder
+   * (`Message_ShowDeletedStatus`), the deletion arrives instead as an edit on the room's
+   * message stream, with `t: 'rm'`. Returns the function that stops listening.
+   */
+  onMessageDeleted(rid: string, handler: (event: MessageDeletedEvent) => void, options: ListenOptions = {}): () => void {
+    return this.#hub.listen(Stream.NotifyRoom, `${rid}/deleteMessage`, {
+      onEvent: (args) => {
+        const deleted = args[0];
+        const messageId = typeof deleted === 'object' && deleted !== null ? (deleted as { _id?: unknown })._id : undefined;
+        if (typeof messageId === 'string') handler({ rid, messageId });
+      },
+      onEnd: this.#endHandler(options),
+    });
+  }
+
+  #endHandler(options: ListenOptions): (error?: Error) => void {
+    const { onError } = options;
+    return (error) => {
+      if (error !== undefined && onError !== undefined) onError(toRocketChatError(error) as Error);
+    };
+  }
+
+  /**
+   * Tells the room that the logged-in user is typing (`true`) or stopped (`false`).
+   * @throws {DdpError} when not logged in, or the username is unknown.
+   */
+  async setTyping(rid: string, typing: boolean): Promise<void> {
+    const username = this.username;
+    if (username === undefined) {
+      throw new DdpError('setTyping: the username of the logged-in user is unknown (log in first)');
+    }
+    await this.#call('stream-notify-room', [`${rid}/user-activity`, username, typing ? ['user-typing'] : [], {}]);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Other methods
+
+  /**
+   * The id of a room, from its name or id (`'general'` → `'GENERAL'`).
+   * @throws {DdpMethodError} `error-not-allowed` when there is no such room or no access.
+   */
+  async getRoomId(nameOrId: string): Promise<string> {
+    const result = await this.#call('getRoomIdByNameOrId', [nameOrId]);
+    if (typeof result !== 'string') throw new DdpProtocolError('getRoomIdByNameOrId did not answer a room id', result);
+    return result;
+  }
+
+  /**
+   * Joins a public room (with its join code when it has one).
+   * @throws {DdpMethodError} `error-invalid-room`, `error-not-allowed`, `error-code-invalid`.
+   */
+  async joinRoom(rid: string, joinCode?: string): Promise<void> {
+    await this.#call('joinRoom', joinCode === undefined ? [rid] : [rid, joinCode]);
+  }
+
+  /**
+   * A page of a room's history, newest first.
+   * @throws {DdpMethodError} `error-not-allowed` when the room does not exist or cannot be
+   *   read (the server answers `false` then, without an error; this client turns it into one).
+   */
+  async loadHistory(rid: string, options: LoadHistoryOptions = {}): Promise<LoadHistoryResult> {
+    const { before, limit = 20, lastSeen } = options;
+    const params: unknown[] = [rid, before ?? null, limit];
+    if (lastSeen !== undefined) params.push(lastSeen);
+    const result = await this.#call('loadHistory', params);
+    if (result === false || result === undefined || result === null) {
+      throw new DdpMethodError(
+        RocketChatErrorCode.NotAllowed,
+        'room not found or not readable (loadHistory answered false)',
+        undefined,
+        { method: 'loadHistory' },
+      );
+    }
+    const record = result as { messages?: unknown; unreadNotLoaded?: unknown; firstUnread?: unknown };
+    if (typeof result !== 'object' || !Array.isArray(record.messages)) {
+      throw new DdpProtocolError('loadHistory did not answer { messages }', result);
+    }
+    const history: { messages: IMessage[]; unreadNotLoaded: number; firstUnread?: IMessage } = {
+      messages: record.messages.map((message) => decodeMessage(message)),
+      unreadNotLoaded: typeof record.unreadNotLoaded === 'number' ? record.unreadNotLoaded : 0,
+    };
+    if (record.firstUnread !== undefined && record.firstUnread !== null) history.firstUnread = decodeMessage(record.firstUnread);
+    return history;
+  }
+
+  /**
+   * A message by id; `null` when there is none.
+   * @throws {DdpMethodError} `error-not-allowed` when its room cannot be read.
+   */
+  async getMessage(messageId: string): Promise<IMessage | null> {
+    const result = await this.#call('getSingleMessage', [messageId]);
+    return result === undefined || result === null ? null : decodeMessage(result);
+  }
+
+  /**
+   * Changes a message's text. The new text is checked like `sendMessage`'s.
+   * @throws {InvalidMessageError} before sending; {@link DdpMethodError}
+   *   `error-action-not-allowed` (editing disabled), `error-invalid-update-key`…
+   */
+  async updateMessage(message: { readonly _id: string; readonly rid: string; readonly msg: string }): Promise<void> {
+    if (typeof message?._id !== 'string' || message._id === '') {
+      throw new InvalidMessageError('_id', 'updateMessage: "_id" must be a non-empty string');
+    }
+    validateOutgoingMessage({ rid: message.rid, msg: message.msg }, { maxMessageLength: this.#maxMessageLength });
+    await this.#call('updateMessage', [{ _id: message._id, rid: message.rid, msg: message.msg }]);
+  }
+
+  /**
+   * Deletes a message.
+   * @throws {DdpMethodError} `error-action-not-allowed` when deleting is not allowed.
+   */
+  async deleteMessage(messageId: string): Promise<void> {
+    await this.#call('deleteMessage', [{ _id: messageId }]);
+  }
+
+  /**
+   * Adds (`shouldReact` true), removes (false) or toggles (left out) a reaction, e.g.
+   * `':thumbsup:'`.
+   * @throws {DdpMethodError} `error-not-allowed` for an unknown emoji, and when the server
+   *   refused silently (it answers `false` to a muted user; this client turns it into an error).
+   */
+  async react(messageId: string, emoji: string, shouldReact?: boolean): Promise<void> {
+    const params: unknown[] = [emoji, messageId];
+    if (shouldReact !== undefined) params.push(shouldReact);
+    const result = await this.#call('setReaction', params);
+    if (result === false) {
+      throw new DdpMethodError(RocketChatErrorCode.NotAllowed, 'reaction refused (the user may be muted)', undefined, {
+        method: 'setReaction',
+      });
+    }
+  }
+
+  /**
+   * Opens (or finds) the direct-message room with these users.
+   * @throws {DdpMethodError} `error-invalid-user`, `error-not-allowed`.
+   */
+  async createDirectMessage(...usernames: string[]): Promise<{ rid: string }> {
+    const result = await this.#call('createDirectMessage', usernames);
+    const rid = typeof result === 'object' && result !== null ? (result as { rid?: unknown }).rid : undefined;
+    if (typeof rid !== 'string') throw new DdpProtocolError('createDirectMessage did not answer { rid }', result);
+    return { rid };
+  }
+
+  /** A DDP call whose server error is turned into its specific class. */
+  async #call(
+    method: string,
+    params: readonly unknown[],
+    options: { signal?: AbortSignal; timeoutMs?: number; wait?: boolean } = {},
+  ): Promise<unknown> {
+    try {
+      return await this.ddp.call(method, params, options);
+    } catch (error) {
+      throw toRocketChatError(error);
+    }
+  }
+}
