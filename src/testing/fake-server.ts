@@ -86,6 +86,21 @@ export interface FakePostOptions {
   readonly tshow?: boolean;
 }
 
+/** What a method added with {@link FakeRocketChatServer.addMethod} knows about its call. */
+export interface FakeMethodContext {
+  /** The caller's user id, when logged in. */
+  readonly userId: string | undefined;
+  /** The caller's connection. */
+  readonly connection: FakeConnection;
+}
+
+/**
+ * A method added by a test: returns the result (or a promise of it; `undefined` gives an
+ * empty result). Throw `methodError(code, reason?, details?)` to answer with a Meteor error;
+ * any other exception is answered `500 "Internal server error"`.
+ */
+export type FakeMethod = (params: unknown[], context: FakeMethodContext) => unknown;
+
 /** Events of {@link FakeRocketChatServer} (listeners run synchronously). */
 export interface FakeServerEvents {
   /** A socket was accepted (before any greeting); the listener may `drop()` it. */
@@ -328,6 +343,14 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
   messages(rid?: string): StoredMessage[] {
     const { store } = this.#core;
     return (rid === undefined ? store.allMessages() : [...store.roomMessages(rid)]).map((message) => copy(message));
+  }
+
+  /**
+   * Adds a method (or replaces a built-in one). Like every method it runs in turn with the
+   * connection's other methods and subscriptions: a slow one holds back those sent after it.
+   */
+  addMethod(name: string, method: FakeMethod): void {
+    this.#core.methods.set(name, (call) => method(call.params, { userId: call.connection.userId, connection: call.connection }));
   }
 
   // ------------------------------------------------------------------ faults

@@ -6,10 +6,13 @@
 export { FakeRocketChatServer } from './fake-server.js';
 export { totpCode } from './totp.js';
 export { FAKE_SERVER_VERSION } from './http.js';
+export { MethodError, methodError } from './errors.js';
 export type {
   FakePostOptions,
   FakeRoom,
   FakeRoomOptions,
+  FakeMethod,
+  FakeMethodContext,
   FakeServerEvents,
   FakeUser,
   FakeUserOptions,
@@ -25,4 +28,5 @@ export type {
   ServerRateLimitOptions,
 } from './options.js';
 export type { RateRule } from './rate-limiter.js';
+export type { MeteorErrorObject } from './errors.js';
 export type { MessageUser, RoomType, StoredMessage } from './store.js';
