@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../ddp/protocol.js';
 import { Connection, type FakeConnection, isValidCloseCode } from './connection.js';
 import { ServerCore } from './core.js';
+import { internalError, MethodError } from './errors.js';
 import { joinMember } from './handlers/rooms.js';
 import { registerLoginMethods } from './handlers/login.js';
 import { registerMessageMethods, saveMessage } from './handlers/messages.js';
@@ -350,7 +351,13 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
    * connection's other methods and subscriptions: a slow one holds back those sent after it.
    */
   addMethod(name: string, method: FakeMethod): void {
-    this.#core.methods.set(name, (call) => method(call.params, { userId: call.connection.userId, connection: call.connection }));
+    this.#core.methods.set(name, async (call) => {
+      try {
+        return await method(call.params, { userId: call.connection.userId, connection: call.connection });
+      } catch (error) {
+        throw error instanceof MethodError ? error : internalError();
+      }
+    });
   }
 
   // ------------------------------------------------------------------ faults

@@ -66,6 +66,7 @@ export class RawClient {
     const client = await RawClient.open(url);
     client.send({ msg: 'connect', version: '1', support: ['1', 'pre2', 'pre1'] });
     await client.take('connected');
+    client.skip('server_id'); // the ddp-streamer greeting
     return client;
   }
 
@@ -120,6 +121,11 @@ export class RawClient {
         });
       });
     }
+  }
+
+  /** Marks every frame received so far that matches as taken. */
+  skip(match: string | ((frame: Frame) => boolean)): void {
+    for (const frame of this.all(match)) this.#taken.add(frame);
   }
 
   /** Frames received so far that match, taken or not. */
