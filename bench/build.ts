@@ -29,6 +29,7 @@ const publicEntries: Plugin = {
 await build({
   entryPoints: {
     run: 'bench/run.ts',
+    profile: 'bench/profile.ts',
     'fast-server': 'bench/servers/fast-server.ts',
     'memory-worker': 'bench/workers/memory.ts',
   },

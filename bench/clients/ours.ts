@@ -1,7 +1,103 @@
 /**
- * rocketchat-ddp's own clients (filled in once DdpClient and RocketChatClient exist).
+ * rocketchat-ddp's own clients, with their defaults (heartbeat armed, timeouts on), except
+ * `rateLimit: false` for `RocketChatClient` so the benchmark is not paced to 5 messages a second.
  */
-import type { ClientKind } from './driver.js';
+import { DdpClient } from '../../src/ddp/client.js';
+import { RocketChatClient } from '../../src/rocketchat/client.js';
+import { randomId } from '../../src/ddp/random-id.js';
+import { messageText, ROOM } from '../lib/frames.js';
+import type { ClientKind, DecodedMessage, Driver, OpenOptions, ServerInfo } from './driver.js';
+
+/** Resolves once `count` `ready` frames have arrived on `ddp` (counted from this call on). */
+export function readyFrames(ddp: DdpClient, count: number, timeoutMs = 30_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    const onMessage = (frame: { msg: string }): void => {
+      if (frame.msg === 'ready' && ++seen >= count) {
+        cleanup();
+        resolve();
+      }
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      ddp.off('message', onMessage);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`${seen}/${count} subscriptions ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    ddp.on('message', onMessage);
+  });
+}
+
+const ignore = (): void => undefined;
+
+class DdpClientDriver implements Driver {
+  #client: DdpClient | undefined;
+
+  constructor(private readonly server: ServerInfo) {}
+
+  async open(options: OpenOptions = {}): Promise<void> {
+    const client = new DdpClient({ url: this.server.url });
+    this.#client = client;
+    await client.connect();
+    await client.call('login', [{ resume: this.server.token }], { wait: true });
+    if (options.subscribeRoom === true) {
+      await client.subscribe('stream-room-messages', [ROOM, { useCollection: false, args: [] }]).ready();
+    }
+  }
+
+  send(seq: number, done: (message: DecodedMessage) => void, fail: (error: unknown) => void): void {
+    (this.#client as DdpClient)
+      .call<DecodedMessage>('sendMessage', [{ _id: randomId(), rid: ROOM, msg: messageText(seq) }])
+      .then(done, fail);
+  }
+
+  async close(): Promise<void> {
+    await this.#client?.close();
+    this.#client = undefined;
+  }
+}
+
+class RocketChatDriver implements Driver {
+  #client: RocketChatClient | undefined;
+
+  constructor(private readonly server: ServerInfo) {}
+
+  async open(options: OpenOptions = {}): Promise<void> {
+    const client = new RocketChatClient({ url: this.server.url, rateLimit: false });
+    this.#client = client;
+    await client.connect();
+    // login subscribes to the user's notices; onMessage to the room.
+    const ready = readyFrames(client.ddp, options.subscribeRoom === true ? 2 : 1);
+    await client.login({ resume: this.server.token });
+    if (options.subscribeRoom === true) client.onMessage(ROOM, ignore);
+    await ready;
+  }
+
+  send(seq: number, done: (message: DecodedMessage) => void, fail: (error: unknown) => void): void {
+    (this.#client as RocketChatClient).sendMessage({ rid: ROOM, msg: messageText(seq) }).then(done, fail);
+  }
+
+  async close(): Promise<void> {
+    await this.#client?.close();
+    this.#client = undefined;
+  }
+}
+
+/** `DdpClient.call('sendMessage', …)`: the DDP layer alone, result decoded by the codec. */
+export const ddpClientKind: ClientKind = {
+  name: "DdpClient call('sendMessage')",
+  note: 'codec decodes $date; heartbeat + call timeout armed',
+  create: (server) => new DdpClientDriver(server),
+};
+
+/** `RocketChatClient.sendMessage` → a checked `IMessage`. */
+export const rocketChatKind: ClientKind = {
+  name: 'RocketChatClient sendMessage → IMessage',
+  note: 'rateLimit: false; + validation, decodeMessage',
+  create: (server) => new RocketChatDriver(server),
+};
 
 /** Our client kinds, in table order. */
-export const ourKinds: readonly ClientKind[] = [];
+export const ourKinds: readonly ClientKind[] = [rocketChatKind, ddpClientKind];

@@ -9,24 +9,61 @@
  */
 import EJSON from 'ejson';
 import WebSocket from 'ws';
-import ddpJsModule from 'ddp.js';
-import simpleDdpModule from 'simpleddp';
+import { createRequire } from 'node:module';
 import { randomId } from '../../src/ddp/random-id.js';
 import { messageText, ROOM } from '../lib/frames.js';
 import type { ClientKind, DecodedMessage, Driver, OpenOptions, ServerInfo } from './driver.js';
 
+// Neither package ships types: the parts used here, typed locally (no ambient declarations,
+// so nothing clashes with other typings of these packages in the project).
+
+interface DdpJsMessage {
+  msg: string;
+  id?: string;
+  result?: unknown;
+  error?: unknown;
+  subs?: string[];
+}
+
+interface DdpJs {
+  status: string;
+  method(name: string, params: unknown[]): string;
+  sub(name: string, params: unknown[]): string;
+  disconnect(): void;
+  on(event: string, listener: (message: DdpJsMessage) => void): unknown;
+  once(event: string, listener: (message: DdpJsMessage) => void): unknown;
+  off(event: string, listener: (message: DdpJsMessage) => void): unknown;
+}
+
+interface SimpleDdp {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  apply(method: string, args?: unknown[]): Promise<unknown>;
+  subscribe(name: string, ...args: unknown[]): { ready(): Promise<void> };
+}
+
+interface PeerOptions {
+  endpoint: string;
+  SocketConstructor: unknown;
+  autoConnect?: boolean;
+  autoReconnect?: boolean;
+}
+
+const require = createRequire(import.meta.url);
+
 /** CommonJS packages compiled by Babel: the class is either the export or its `default`. */
-function constructorOf<T>(module: T | { default: T }): T {
-  return typeof module === 'function' ? module : (module as { default: T }).default;
+function constructorOf<T>(module: unknown): new (options: PeerOptions) => T {
+  const value = typeof module === 'function' ? module : (module as { default?: unknown }).default;
+  if (typeof value !== 'function') throw new Error('unexpected module shape');
+  return value as new (options: PeerOptions) => T;
 }
 
 /** `@types/ejson` types the argument as a string; it takes any JSON value. */
 const ejsonFromJsonValue = EJSON.fromJSONValue as unknown as (value: unknown) => unknown;
 
-const DDP = constructorOf(ddpJsModule);
-const SimpleDDP = constructorOf(simpleDdpModule);
+const DDP = constructorOf<DdpJs>(require('ddp.js'));
+const SimpleDDP = constructorOf<SimpleDdp>(require('simpleddp'));
 
-type DdpJs = InstanceType<typeof DDP>;
 
 class DdpJsDriver implements Driver {
   #ddp: DdpJs | undefined;
@@ -49,7 +86,7 @@ class DdpJsDriver implements Driver {
     if (options.subscribeRoom === true) {
       const id = ddp.sub('stream-room-messages', [ROOM, { useCollection: false, args: [] }]);
       await new Promise<void>((resolve) => {
-        const onReady = (message: { subs?: string[] }): void => {
+        const onReady = (message: DdpJsMessage): void => {
           if (message.subs?.includes(id) === true) {
             ddp.off('ready', onReady);
             resolve();
@@ -82,8 +119,6 @@ class DdpJsDriver implements Driver {
     });
   }
 }
-
-type SimpleDdp = InstanceType<typeof SimpleDDP>;
 
 class SimpleDdpDriver implements Driver {
   #client: SimpleDdp | undefined;
