@@ -35,6 +35,13 @@ import { DEFAULT_MAX_MESSAGE_LENGTH, validateOutgoingMessage } from './validate.
 /** How long `sendMessage` waits for the server's explanation of an unconfirmed message, in ms. */
 const NOTICE_GRACE_MS = 250;
 
+/**
+ * The pacing window, in ms: the server's one second plus a margin, because the server counts
+ * from when calls arrive, and network delays vary (a call sent exactly one second after
+ * another may arrive a little sooner than that).
+ */
+const PACING_WINDOW_MS = 1100;
+
 /** Options of {@link RocketChatClient}: every {@link DdpClientOptions} option, plus these. */
 export interface RocketChatClientOptions extends DdpClientOptions {
   /**
@@ -181,7 +188,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     const { rateLimit, maxMessageLength, ...ddpOptions } = options;
     this.ddp = new DdpClient(ddpOptions);
     const limits = rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(rateLimit ?? {}) };
-    this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond });
+    this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond, windowMs: PACING_WINDOW_MS });
     this.#maxRetries = limits?.maxRetries ?? 0;
     this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     this.#hub = new StreamHub(this.ddp);

@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DdpMethodError } from '../../src/ddp/errors.js';
+import type { ClientFrame } from '../../src/ddp/protocol.js';
+import {
+  InvalidMessageError,
+  MessageNotDeliveredError,
+  RateLimitedError,
+} from '../../src/rocketchat/errors.js';
+import type { OutgoingMessage } from '../../src/rocketchat/types.js';
+import { leftovers } from '../helpers.js';
+import { loggedIn } from './setup.js';
+
+afterEach(() => leftovers.disposeAll());
+
+function sendMessageFrames(frames: readonly ClientFrame[]): ClientFrame[] {
+  return frames.filter((frame) => frame.msg === 'method' && frame.method === 'sendMessage');
+}
+
+describe('sendMessage', () => {
+  it('resolves with the stored message, its dates decoded, under a 17-character client id', async () => {
+    const { server, client, bot } = await loggedIn();
+    const message = await client.sendMessage({ rid: 'GENERAL', msg: 'hello world' });
+    expect(message._id).toMatch(/^[23456789A-HJ-NP-Za-km-z]{17}$/);
+    expect(message.rid).toBe('GENERAL');
+    expect(message.msg).toBe('hello world');
+    expect(message.ts).toBeInstanceOf(Date);
+    expect(message._updatedAt).toBeInstanceOf(Date);
+    expect(message.u).toMatchObject({ _id: bot._id, username: 'bot' });
+    const stored = server.messages('GENERAL');
+    expect(stored.map((entry) => entry._id)).toEqual([message._id]);
+    const [frame] = sendMessageFrames(server.connections[0]!.received);
+    expect(frame).toMatchObject({ params: [{ _id: message._id, rid: 'GENERAL', msg: 'hello world' }] });
+    expect(frame?.msg === 'method' ? frame.params?.length : 0).toBe(1);
+  });
+
+  it('keeps a caller _id and sends previewUrls as the second parameter', async () => {
+    const { server, client } = await loggedIn();
+    const message = await client.sendMessage(
+      { _id: 'Hgx6ZAo9sMwtkL7CE', rid: 'GENERAL', msg: 'see https://example.com and https://b.example' },
+      { previewUrls: ['https://example.com'] },
+    );
+    expect(message._id).toBe('Hgx6ZAo9sMwtkL7CE');
+    const [frame] = sendMessageFrames(server.connections[0]!.received);
+    expect(frame).toMatchObject({ params: [{ _id: 'Hgx6ZAo9sMwtkL7CE' }, ['https://example.com']] });
+  });
+
+  it('sends thread replies with tmid and tshow', async () => {
+    const { client } = await loggedIn();
+    const parent = await client.sendMessage({ rid: 'GENERAL', msg: 'thread start' });
+    const reply = await client.sendMessage({ rid: 'GENERAL', msg: 'reply', tmid: parent._id, tshow: true });
+    expect(reply.tmid).toBe(parent._id);
+    expect(reply.tshow).toBe(true);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['no rid', { msg: 'x' }, 'rid'],
+    ['a msg over maxMessageLength', { rid: 'GENERAL', msg: 'x'.repeat(5001) }, 'msg'],
+    ['tshow without tmid', { rid: 'GENERAL', msg: 'x', tshow: true }, 'tshow'],
+    ['attachments (REST only)', { rid: 'GENERAL', msg: 'x', attachments: [{ text: 'a' }] }, 'attachments'],
+    ['alias (REST only)', { rid: 'GENERAL', msg: 'x', alias: 'Robot' }, 'alias'],
+    ['an unknown key', { rid: 'GENERAL', msg: 'x', foo: 1 }, 'foo'],
+    ['a ts that is not a Date', { rid: 'GENERAL', msg: 'x', ts: Date.now() }, 'ts'],
+    ['an empty _id', { rid: 'GENERAL', msg: 'x', _id: '' }, '_id'],
+  ])('refuses a message with %s before sending anything', async (_label, message, field) => {
+    const { server, client } = await loggedIn();
+    const error = await client.sendMessage(message as OutgoingMessage).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidMessageError);
+    expect((error as InvalidMessageError).field).toBe(field);
+    await client.getMessage('anything'); // a later round trip: anything sent before it has arrived
+    expect(sendMessageFrames(server.connections[0]!.received)).toEqual([]);
+    expect(server.messages()).toEqual([]);
+  });
+
+  it('honours maxMessageLength', async () => {
+    const { server, client } = await loggedIn({}, { maxMessageLength: 10 });
+    await expect(client.sendMessage({ rid: 'GENERAL', msg: 'x'.repeat(11) })).rejects.toBeInstanceOf(InvalidMessageError);
+    await client.sendMessage({ rid: 'GENERAL', msg: 'x'.repeat(10) });
+    expect(server.messages()).toHaveLength(1);
+  });
+
+  it('resolves with the stored message when the server answers a duplicate _id with an empty result', async () => {
+    const { server, client } = await loggedIn();
+    const first = await client.sendMessage({ _id: 'Hgx6ZAo9sMwtkL7CE', rid: 'GENERAL', msg: 'once' });
+    const again = await client.sendMessage({ _id: 'Hgx6ZAo9sMwtkL7CE', rid: 'GENERAL', msg: 'once' });
+    expect(again._id).toBe(first._id);
+    expect(again.ts).toBeInstanceOf(Date);
+    expect(again.ts.getTime()).toBe(first.ts.getTime());
+    expect(server.messages('GENERAL')).toHaveLength(1);
+    const methods = server.connections[0]!.received.filter((frame) => frame.msg === 'method').map((frame) => (frame.msg === 'method' ? frame.method : ''));
+    expect(methods).toContain('getSingleMessage');
+  });
+
+  it('rejects with MessageNotDeliveredError quoting the server notice for a room that does not exist', async () => {
+    const { server, client } = await loggedIn();
+    const error = await client.sendMessage({ rid: 'doesNotExist12345', msg: 'lost' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MessageNotDeliveredError);
+    const notDelivered = error as MessageNotDeliveredError;
+    expect(notDelivered.reason).toBe('Invalid room');
+    expect(notDelivered.message).toContain('Invalid room');
+    expect(notDelivered.rid).toBe('doesNotExist12345');
+    expect(notDelivered.messageId).toMatch(/^.{17}$/);
+    expect(server.messages()).toEqual([]);
+  });
+
+  it('rejects with MessageNotDeliveredError naming the cause for a read-only room and a muted user', async () => {
+    const { server, client } = await loggedIn();
+    const readonly = server.addRoom({ name: 'news', readonly: true, members: ['bot'] });
+    const muted = server.addRoom({ name: 'quiet', muted: ['bot'], members: ['bot'] });
+    const first = await client.sendMessage({ rid: readonly._id, msg: 'x' }).catch((caught: unknown) => caught);
+    expect(first).toBeInstanceOf(MessageNotDeliveredError);
+    expect((first as MessageNotDeliveredError).reason).toContain('readonly');
+    const second = await client.sendMessage({ rid: muted._id, msg: 'x' }).catch((caught: unknown) => caught);
+    expect(second).toBeInstanceOf(MessageNotDeliveredError);
+    expect((second as MessageNotDeliveredError).reason).toContain('muted');
+  });
+
+  it('passes visible server errors through as DdpMethodError', async () => {
+    const { server, client } = await loggedIn();
+    const secret = server.addRoom({ name: 'secret', t: 'p' });
+    const error = await client.sendMessage({ rid: secret._id, msg: 'x' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DdpMethodError);
+    expect((error as DdpMethodError).error).toBe('error-not-allowed');
+  });
+
+  it('rejects at once with the signal reason when aborted before sending', async () => {
+    const { server, client } = await loggedIn();
+    const controller = new AbortController();
+    controller.abort(new Error('never mind'));
+    await expect(client.sendMessage({ rid: 'GENERAL', msg: 'x' }, { signal: controller.signal })).rejects.toThrow('never mind');
+    expect(server.messages()).toEqual([]);
+  });
+});
+
+describe('sendMessage and the rate limit', () => {
+  it('delivers 20 messages sent at once under the server default limit, each stored once', async () => {
+    const { server, client } = await loggedIn();
+    const texts = Array.from({ length: 20 }, (_, index) => `burst ${index}`);
+    const results = await Promise.allSettled(texts.map((msg) => client.sendMessage({ rid: 'GENERAL', msg })));
+    const failures = results.filter((result) => result.status === 'rejected');
+    expect(failures).toEqual([]);
+    const stored = server.messages('GENERAL').map((message) => message.msg);
+    expect([...stored].sort()).toEqual([...texts].sort());
+  });
+
+  it('retries a call refused with too-many-requests after timeToReset', async () => {
+    const { server, client } = await loggedIn(
+      { rateLimit: { sendMessage: { limit: 2, windowMs: 300 } } },
+      { rateLimit: { messagesPerSecond: 100, maxRetries: 5 } },
+    );
+    const refusals: number[] = [];
+    server.on('serverFrame', (frame) => {
+      if (frame.msg === 'result' && frame.error?.error === 'too-many-requests') {
+        const details = frame.error.details as { timeToReset?: number };
+        refusals.push(details.timeToReset ?? -1);
+      }
+    });
+    const texts = ['a', 'b', 'c', 'd', 'e'];
+    const sent = await Promise.all(texts.map((msg) => client.sendMessage({ rid: 'GENERAL', msg })));
+    expect(sent.map((message) => message.msg)).toEqual(texts);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.every((ms) => ms > 0)).toBe(true);
+    expect(server.messages('GENERAL').map((message) => message.msg).sort()).toEqual(texts);
+  });
+
+  it('gives up with RateLimitedError after maxRetries', async () => {
+    const { server, client } = await loggedIn(
+      { rateLimit: { sendMessage: { limit: 1, windowMs: 60_000 } } },
+      { rateLimit: { maxRetries: 0 } },
+    );
+    await client.sendMessage({ rid: 'GENERAL', msg: 'first' });
+    const error = await client.sendMessage({ rid: 'GENERAL', msg: 'second' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    expect(server.messages('GENERAL')).toHaveLength(1);
+  });
+
+  it('with rateLimit false sends at once and surfaces too-many-requests as RateLimitedError', async () => {
+    const { client } = await loggedIn({ rateLimit: { sendMessage: { limit: 2, windowMs: 60_000 } } }, { rateLimit: false });
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((msg) => client.sendMessage({ rid: 'GENERAL', msg })));
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitedError);
+  });
+});
