@@ -107,6 +107,15 @@ export interface ListenOptions {
 /** Options of {@link RocketChatClient.messages}. */
 export type MessagesOptions = MessageIteratorOptions;
 
+/**
+ * What {@link RocketChatClient.messages} returns: an async iterator of messages. `return()`
+ * (what leaving a `for await` loop calls) unsubscribes.
+ */
+export interface MessageStream extends AsyncIterableIterator<IMessage, undefined> {
+  next(): Promise<IteratorResult<IMessage, undefined>>;
+  return(): Promise<IteratorResult<IMessage, undefined>>;
+}
+
 /** Someone started or stopped typing in a room. */
 export interface TypingEvent {
   readonly rid: string;
@@ -401,7 +410,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    * {@link loadHistory}). The iterator ends with the server's error if it refuses the
    * subscription, and with `StreamOverflowError` if more than `bufferSize` events wait.
    */
-  messages(rid: string, options: MessagesOptions = {}): AsyncIterableIterator<IMessage, undefined> {
+  messages(rid: string, options: MessagesOptions = {}): MessageStream {
     let stop: () => void = () => {};
     const iterator = new MessageIterator<IMessage>(rid, () => stop(), options);
     stop = this.#listenMessages(rid, {
