@@ -326,19 +326,26 @@ export class PendingCalls {
 
 /**
  * Gives `error` the stack of the place the call was made, so that a rejection points at the
- * caller's code rather than at the socket handler that settled it.
+ * caller's code rather than at the socket handler that settled it. The stack text is only
+ * built if someone reads it.
  */
 export function withCallSite<E extends Error>(error: E, origin: Error): E {
-  const stack = origin.stack;
-  if (stack === undefined) return error;
-  const newline = stack.indexOf('\n');
-  const frames = newline === -1 ? '' : stack.slice(newline);
+  let stack: string | undefined;
   try {
     Object.defineProperty(error, 'stack', {
-      value: `${error.name}: ${error.message}${frames}`,
-      writable: true,
       configurable: true,
       enumerable: false,
+      get(): string {
+        if (stack === undefined) {
+          const frames = origin.stack ?? '';
+          const newline = frames.indexOf('\n');
+          stack = `${error.name}: ${error.message}${newline === -1 ? '' : frames.slice(newline)}`;
+        }
+        return stack;
+      },
+      set(value: string) {
+        stack = value;
+      },
     });
   } catch {
     // A frozen error keeps its own stack.

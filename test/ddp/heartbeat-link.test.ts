@@ -75,7 +75,7 @@ describe('heartbeat over a real link', () => {
       connection.send({ msg: 'changed', collection: 'c', id: 'x', fields: { n: 1 } });
       return true;
     });
-    const client = makeClient(server.url, { heartbeat: { intervalMs: 20, timeoutMs: 60 } });
+    const client = makeClient(server.url, { heartbeat: { intervalMs: 20, timeoutMs: 2000 } });
     const statuses = recordStatuses(client);
     await client.connect();
     const connection = await server.waitForConnection();

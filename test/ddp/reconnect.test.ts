@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DdpSession } from '../../src/ddp/client.js';
-import { DdpConnectionError } from '../../src/ddp/errors.js';
+import { classifyLoss, type DdpSession, type LossContext } from '../../src/ddp/client.js';
+import { DdpConnectionError, DdpVersionError } from '../../src/ddp/errors.js';
 import { leftovers, settled, waitFor } from '../helpers.js';
 import { ScriptServer, type ScriptConnection } from './script-server.js';
 import { connectedPair, makeClient, methodsSent, recordStatuses, roundTrip, startServer } from './support.js';
@@ -335,5 +335,39 @@ describe('reconnect', () => {
     await waitFor(() => saved !== stale);
     const error = rejection(await settled(stale.call('late')));
     expect((error as DdpConnectionError).code).toBe('closed');
+  });
+});
+
+describe('classifyLoss', () => {
+  const base: LossContext = {
+    everConnected: true,
+    reconnect: true,
+    retryRequested: false,
+    retries: 0,
+    maxAttempts: Number.POSITIVE_INFINITY,
+    versionsTried: new Set(['1']),
+  };
+  const drop = { kind: 'transport', code: 'closed', message: 'closed (code 1006)' } as const;
+
+  it.each([
+    ['a drop of a session is retried', drop, {}, 'retry'],
+    ['a drop with reconnect: false is final', drop, { reconnect: false }, 'fail'],
+    ['a drop after maxAttempts retries is final', drop, { retries: 3, maxAttempts: 3 }, 'fail'],
+    ['a failed first connect() goes back to idle', drop, { everConnected: false }, 'idle'],
+    ['a failed connect({ retry: true }) is retried', drop, { everConnected: false, retryRequested: true }, 'retry'],
+    ['failed with a version we speak renegotiates', { kind: 'version', serverVersion: 'pre2' }, {}, 'renegotiate'],
+    ['failed with a version already tried is final', { kind: 'version', serverVersion: '1' }, {}, 'fail'],
+    ['failed with a version we do not speak is final', { kind: 'version', serverVersion: '99' }, {}, 'fail'],
+  ] as const)('%s', (_title, loss, context, action) => {
+    expect(classifyLoss(loss, { ...base, ...context }).action).toBe(action);
+  });
+
+  it('carries the right error', () => {
+    const version = classifyLoss({ kind: 'version', serverVersion: '99' }, base);
+    expect(version.action === 'fail' && version.error).toBeInstanceOf(DdpVersionError);
+    const idle = classifyLoss({ kind: 'transport', code: 'refused', message: 'refused' }, { ...base, everConnected: false });
+    expect(idle.action === 'idle' && idle.error.code).toBe('refused');
+    const gaveUp = classifyLoss(drop, { ...base, retries: 1, maxAttempts: 1 });
+    expect(gaveUp.action === 'fail' && gaveUp.error.message).toBe('gave up after 1 retry: closed (code 1006)');
   });
 });
