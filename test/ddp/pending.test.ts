@@ -249,12 +249,13 @@ describe('PendingCalls', () => {
     const promises: Promise<unknown>[] = [];
     for (let i = 0; i < 10_000; i++) {
       const call = table.add(init('m', { timeoutMs: 60_000, signal: controller.signal }));
-      promises.push(call.promise);
+      promises.push(call.promise.catch((error: unknown) => error));
       table.takeSendable();
       if (i % 2 === 0) table.settle({ msg: 'result', id: call.id, result: i });
       else table.settle({ msg: 'result', id: call.id, error: { error: 'e' } });
     }
-    await Promise.allSettled(promises);
+    const outcomes = await Promise.all(promises);
+    expect(outcomes.filter((outcome) => outcome instanceof DdpMethodError)).toHaveLength(5000);
     expect(table.size).toBe(0);
     expect(table.inFlight).toBe(0);
     expect(table.unsent()).toEqual([]);
