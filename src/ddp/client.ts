@@ -538,7 +538,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
           text: (text) => this.#guard(() => this.#onText(link, text)),
           nonText: (kind) =>
             this.#guard(() => {
-              if (this.#link === link) this.#protocolError(new DdpProtocolError(`received a ${kind}; DDP frames are text`));
+              if (this.#link !== link) return;
+              this.#heartbeat?.messageReceived();
+              this.#protocolError(new DdpProtocolError(`received a ${kind}; DDP frames are text`));
             }),
           end: (end) => this.#guard(() => this.#onSocketEnd(link, end)),
         },
