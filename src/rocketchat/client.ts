@@ -244,11 +244,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#hub.close();
       this.#pacer?.close();
       this.#notices.close();
     }
     await this.ddp.close();
-    this.#hub.close();
   }
 
   // -------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import { RateLimitedError, RocketChatErrorCode, hasErrorCode } from './errors.js
 /** The `rateLimit` option of `RocketChatClient`. */
 export interface RateLimitOptions {
   /**
-   * At most this many `sendMessage` calls start in any one-second window.
+   * At most this many `sendMessage` calls start in any one-second window (the client
+   * measures over 1.1 s, a margin for network delays: the server counts arrivals).
    * @default 5
    */
   readonly messagesPerSecond: number;

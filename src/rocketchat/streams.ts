@@ -14,6 +14,7 @@
  * @module
  */
 import type { ChangedFrame } from '../ddp/protocol.js';
+import { DdpClosedError } from '../ddp/errors.js';
 import { StreamOverflowError } from './errors.js';
 
 /** Publication names of the streams this layer uses. */
@@ -99,7 +100,7 @@ export class StreamHub {
   listen(stream: string, eventName: string, listener: StreamListener): () => void {
     if (this.#closed) {
       const end = listener.onEnd;
-      if (end !== undefined) queueMicrotask(() => end.call(listener));
+      if (end !== undefined) queueMicrotask(() => end.call(listener, new DdpClosedError('the client is closed')));
       return () => {};
     }
     const key = `${stream}\u0000${eventName}`;
@@ -130,7 +131,10 @@ export class StreamHub {
     };
   }
 
-  /** Stops listening to the transport and forgets every subscription (the transport is being closed). */
+  /**
+   * The transport is being closed (it ends the subscriptions itself): stops listening to it,
+   * and ends every listener quietly. Later `listen` calls end at once with `DdpClosedError`.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -139,7 +143,6 @@ export class StreamHub {
     this.#entries.clear();
     for (const entry of entries) {
       entry.detachStop();
-      entry.subscription.stop();
       const ending = [...entry.listeners];
       entry.listeners.clear();
       for (const listener of ending) {

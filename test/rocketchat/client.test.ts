@@ -130,3 +130,15 @@ describe('RocketChatClient against the separate DDP service', () => {
     expect(next.received.some((frame) => frame.msg === 'method' && frame.method === 'login')).toBe(false);
   });
 });
+
+describe('RocketChatClient after close', () => {
+  it('ends a new message loop with DdpClosedError', async () => {
+    const { client } = await loggedIn();
+    await client.close();
+    await expect(client.messages('GENERAL').next()).rejects.toBeInstanceOf(DdpClosedError);
+    const errors: Error[] = [];
+    client.onMessage('GENERAL', () => {}, { onError: (error) => errors.push(error) });
+    await waitFor(() => errors.length === 1);
+    expect(errors[0]).toBeInstanceOf(DdpClosedError);
+  });
+});
