@@ -30,8 +30,12 @@ await build({
   entryPoints: {
     run: 'bench/run.ts',
     profile: 'bench/profile.ts',
+    heap: 'bench/heap.ts',
     'fast-server': 'bench/servers/fast-server.ts',
+    'fake-server': 'bench/servers/fake-server.ts',
     'memory-worker': 'bench/workers/memory.ts',
+    'many-worker': 'bench/workers/many.ts',
+    'soak-worker': 'bench/workers/soak.ts',
   },
   outdir,
   bundle: true,

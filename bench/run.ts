@@ -14,6 +14,8 @@ import type { Row } from './lib/table.js';
 import { runCodecBenchmark } from './sections/codec.js';
 import { runCallBenchmarks } from './sections/calls.js';
 import { runMemoryBenchmark } from './sections/memory.js';
+import { runManyBenchmark } from './sections/many.js';
+import { runSoakBenchmark } from './sections/soak.js';
 import { ALL_KINDS, isOurs } from './clients/registry.js';
 
 const started = Date.now();
@@ -58,6 +60,16 @@ async function main(): Promise<void> {
     const result = await runMemoryBenchmark(ALL_KINDS, isOurs, log);
     rows.push(...result.rows);
     raw['memory'] = result.raw;
+  }
+  if (sections.includes('many')) {
+    const result = await runManyBenchmark(log);
+    rows.push(...result.rows);
+    raw['many'] = result.raw;
+  }
+  if (sections.includes('soak')) {
+    const result = await runSoakBenchmark(log);
+    rows.push(...result.rows);
+    raw['soak'] = result.raw;
   }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -39,8 +39,13 @@ export interface Driver {
 
 /** A kind of client: how to make a driver for a server, and what the table says about it. */
 export interface ClientKind {
+  /** The row name in the call benchmarks (what is called). */
   readonly name: string;
-  /** Shown in the table's note column (e.g. how its dates are decoded). */
+  /** The row name where the client itself is measured (memory). */
+  readonly shortName: string;
+  /** Shown in the table's note column of the call benchmarks (e.g. how its dates are decoded). */
   readonly note: string;
+  /** Shown in the note column of the memory benchmark (what a connection holds). */
+  readonly memoryNote: string;
   create(server: ServerInfo): Driver;
 }

@@ -88,14 +88,18 @@ class RocketChatDriver implements Driver {
 /** `DdpClient.call('sendMessage', …)`: the DDP layer alone, result decoded by the codec. */
 export const ddpClientKind: ClientKind = {
   name: "DdpClient call('sendMessage')",
+  shortName: 'DdpClient',
   note: 'codec decodes $date; heartbeat + call timeout armed',
+  memoryNote: 'heartbeat armed, room stream subscribed',
   create: (server) => new DdpClientDriver(server),
 };
 
 /** `RocketChatClient.sendMessage` → a checked `IMessage`. */
 export const rocketChatKind: ClientKind = {
   name: 'RocketChatClient sendMessage → IMessage',
+  shortName: 'RocketChatClient',
   note: 'rateLimit: false; + validation, decodeMessage',
+  memoryNote: 'heartbeat armed; notices + room stream subscribed',
   create: (server) => new RocketChatDriver(server),
 };
 

@@ -157,13 +157,17 @@ class SimpleDdpDriver implements Driver {
 /** `ddp.js` 2.2.1 with `EJSON.fromJSONValue` on each result. */
 export const ddpJs: ClientKind = {
   name: 'ddp.js 2.2.1',
+  shortName: 'ddp.js 2.2.1',
   note: 'no EJSON: + EJSON.fromJSONValue(result) per call',
+  memoryNote: 'no client heartbeat',
   create: (server) => new DdpJsDriver(server),
 };
 
 /** `simpleddp` 2.2.4 (decodes with `EJSON.parse`). */
 export const simpleDdp: ClientKind = {
   name: 'simpleddp 2.2.4',
+  shortName: 'simpleddp 2.2.4',
   note: 'decodes frames with EJSON.parse',
+  memoryNote: 'no client heartbeat',
   create: (server) => new SimpleDdpDriver(server),
 };

@@ -9,14 +9,14 @@ import { wsLoop } from './ws-loop.js';
 /** The baseline first, then ours, then the peers. */
 export const ALL_KINDS: readonly ClientKind[] = [wsLoop, ...ourKinds, ddpJs, simpleDdp];
 
-/** The kind named `name`. */
+/** The kind named `name` (its name or short name). */
 export function kindNamed(name: string): ClientKind {
-  const kind = ALL_KINDS.find((candidate) => candidate.name === name);
+  const kind = ALL_KINDS.find((candidate) => candidate.name === name || candidate.shortName === name);
   if (kind === undefined) throw new Error(`unknown client kind "${name}"`);
   return kind;
 }
 
 /** `true` for rocketchat-ddp's own kinds (the ones the targets apply to). */
 export function isOurs(name: string): boolean {
-  return ourKinds.some((kind) => kind.name === name);
+  return ourKinds.some((kind) => kind.name === name || kind.shortName === name);
 }

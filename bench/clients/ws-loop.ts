@@ -123,6 +123,8 @@ class WsLoop implements Driver {
 /** The hand-written `ws` loop: the baseline of every ratio. */
 export const wsLoop: ClientKind = {
   name: 'ws loop (baseline)',
+  shortName: 'bare ws connection (baseline)',
   note: 'hand-written: JSON.parse + in-place $date walk',
+  memoryNote: 'ws socket + id map; no heartbeat',
   create: (server) => new WsLoop(server),
 };

@@ -22,7 +22,7 @@ export async function runMemoryBenchmark(
   try {
     log(`memory: ${count} connections per kind and repetition, ${REPS} reps`);
     const results = await interleaved(
-      kinds.map((kind) => ({ name: kind.name, subject: kind })),
+      kinds.map((kind) => ({ name: kind.shortName, subject: kind })),
       { reps: REPS, warmUps: 0, onProgress: log },
       async (kind) => {
         const result = await runWorker<{ bytesPerConnection: number; bytesLeftPerConnection: number }>(
@@ -30,16 +30,16 @@ export async function runMemoryBenchmark(
           [kind.name, JSON.stringify(server.info), String(count)],
           { execArgv: ['--expose-gc'], timeoutMs: 150_000 },
         );
-        left.set(kind.name, [...(left.get(kind.name) ?? []), result.bytesLeftPerConnection]);
+        left.set(kind.shortName, [...(left.get(kind.shortName) ?? []), result.bytesLeftPerConnection]);
         return result.bytesPerConnection / 1024;
       },
     );
     return {
-      rows: rowsFor(`heap + external per logged-in, subscribed connection (${count} connections)`, results, {
+      rows: rowsFor(`heap + external per logged-in, subscribed connection (${count} → ${2 * count} connections)`, results, {
         unit: 'KB',
         target: { kind: 'max', limit: 1.2 },
         targetFor: ours,
-        notes: Object.fromEntries(kinds.map((kind) => [kind.name, kind === kinds[0] ? 'bare ws connection, no heartbeat' : ''])),
+        notes: Object.fromEntries(kinds.map((kind) => [kind.shortName, kind.memoryNote])),
       }),
       raw: { count, results, bytesLeftPerConnectionAfterClose: Object.fromEntries(left) },
     };

@@ -1,8 +1,10 @@
 /**
  * Worker: memory held per connection by one client kind. In a fresh process (run with
- * `--expose-gc`): open a few connections to warm everything up, collect garbage, measure
- * heap + external, open `count` more connections (logged in, one room stream subscribed),
- * collect garbage, measure again. Then close everything and measure what stays behind.
+ * `--expose-gc`): open a few connections to warm everything up, then `count` connections
+ * (logged in, one room stream subscribed), then `count` more, collecting garbage and
+ * measuring heap + external before each step. The figure is the cost of the second
+ * `count`: the marginal memory of a connection, free of one-time allocations (caches, code)
+ * that the first connections pay for. Then close everything and measure what stays behind.
  *
  * argv: `<kind name> <server info JSON> <count>`
  */
@@ -43,13 +45,18 @@ workerMain(async () => {
   await openMany(() => kind.create(server), count, drivers);
   await settle(200);
   collectGarbage();
+  const middle = heapAndExternal();
+  await openMany(() => kind.create(server), count, drivers);
+  await settle(200);
+  collectGarbage();
   const after = heapAndExternal();
   for (const driver of drivers) await driver.close();
   await settle(200);
   collectGarbage();
   const closed = heapAndExternal();
   return {
-    bytesPerConnection: (after - before) / count,
-    bytesLeftPerConnection: (closed - before) / (count + WARM_UP_CONNECTIONS),
+    bytesPerConnection: (after - middle) / count,
+    bytesPerConnectionFirst: (middle - before) / count,
+    bytesLeftPerConnection: (closed - before) / (2 * count + WARM_UP_CONNECTIONS),
   };
 }, 120_000);
