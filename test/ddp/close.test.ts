@@ -61,7 +61,7 @@ describe('close', () => {
     const silent = await startServer({ onConnect: 'silent' });
     const baseline = handles();
 
-    const connected = makeClient(server.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 }, callTimeoutMs: 60_000 });
+    const connected = makeClient(server.url, { heartbeat: { intervalMs: 1000, timeoutMs: 10_000 }, callTimeoutMs: 60_000 });
     await connected.connect();
     void connected.call('pending').catch(() => undefined);
     const connecting = makeClient(silent.url, { connectTimeoutMs: 60_000 });

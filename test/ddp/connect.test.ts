@@ -162,16 +162,16 @@ describe('connect', () => {
 
   it('fails for good with DdpVersionError when the server wants "99": status failed, no retry loop', async () => {
     const server = await startServer({ onConnect: { failed: '99' } });
-    const client = makeClient(server.url, { connectTimeoutMs: 1000 });
+    const client = makeClient(server.url);
     const statuses = recordStatuses(client);
-    const pending = client.call('never');
+    const pending = settled(client.call('never'));
     const error = rejection(await settled(client.connect({ retry: true })));
     expect(error).toBeInstanceOf(DdpVersionError);
     expect((error as DdpVersionError).serverVersion).toBe('99');
     expect(client.status).toBe('failed');
     expect(statuses.history).toEqual(['idle', 'connecting', 'failed']);
     expect(statuses.events.at(-1)?.details.reason).toBe((error as Error).message);
-    expect(rejection(await settled(pending))).toBe(error);
+    expect(rejection(await pending)).toBe(error);
     expect(rejection(await settled(client.connect()))).toBe(error);
     expect(rejection(await settled(client.call('later')))).toBe(error);
     expect(server.connections).toHaveLength(1);
