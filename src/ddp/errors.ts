@@ -138,7 +138,7 @@ function hasName(value: unknown, ...names: string[]): boolean {
 
 /** `true` for any error of this library (checks `name`, so it works across realms). */
 export function isDdpError(value: unknown): value is DdpError {
-  return value instanceof DdpError || (value instanceof Error && /^(Ddp|RateLimited|TwoFactor|MessageNotDelivered|InvalidMessage)/.test(value.name));
+  return value instanceof DdpError || (value instanceof Error && /^(Ddp|RateLimited|TwoFactor|MessageNotDelivered|InvalidMessage|StreamOverflow)/.test(value.name));
 }
 
 /** `true` when `value` is a {@link DdpMethodError} (or one of its subclasses). */
