@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DdpClosedError } from '../../src/ddp/errors.js';
 import { deferred, leftovers, settled, waitFor } from '../helpers.js';
 import { connectedPair, makeClient, nextTurn, recordStatuses, startServer } from './support.js';
@@ -151,12 +151,20 @@ describe('close', () => {
 
   it('clears the retry timer of a client that was waiting', async () => {
     const { client, connection } = await connectedPair({}, { backoff: () => 60_000 });
-    const baseline = handles().timers;
-    connection.drop(1006);
-    await waitFor(() => client.status === 'waiting');
-    expect(handles().timers).toBeGreaterThan(baseline);
-    await client.close();
-    expect(handles().timers).toBeLessThanOrEqual(baseline);
-    expect(client.status).toBe('closed');
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const clearTimeoutSpy = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      connection.drop(1006);
+      await waitFor(() => client.status === 'waiting');
+      const retry = setTimeoutSpy.mock.results.find((_result, index) => setTimeoutSpy.mock.calls[index]?.[1] === 60_000);
+      expect(retry).toBeDefined();
+      expect(clearTimeoutSpy).not.toHaveBeenCalledWith(retry!.value);
+      await client.close();
+      expect(clearTimeoutSpy).toHaveBeenCalledWith(retry!.value);
+      expect(client.status).toBe('closed');
+    } finally {
+      setTimeoutSpy.mockRestore();
+      clearTimeoutSpy.mockRestore();
+    }
   });
 });
