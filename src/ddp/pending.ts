@@ -54,23 +54,35 @@ export type PendingCallState =
 
 /** One entry of the table. */
 export class PendingCall<T = unknown> {
+  /** The method id, kept when the call is resent. */
   readonly id: string;
+  /** The method name. */
   readonly method: string;
+  /** The encoded `method` frame. */
   readonly text: string;
+  /** Runs alone and holds later calls until its `result` and `updated`. */
   readonly wait: boolean;
+  /** Rejected rather than resent when the link drops while it is in flight. */
   readonly noRetry: boolean;
+  /** A session setup's call. */
   readonly session: boolean;
   /** The promise handed to the caller. */
   readonly promise: Promise<T>;
+  /** Where the call is in its life. */
   state: PendingCallState = 'queued';
   /** `updated` arrived for this call (on the current link). */
   hasUpdated = false;
   /** Created where the call was made: its stack is grafted onto rejections. */
   readonly origin: Error;
+  /** Settles {@link promise} with a value. */
   resolveCall!: (value: T) => void;
+  /** Settles {@link promise} with an error. */
   rejectCall!: (reason: unknown) => void;
+  /** The call's own timeout, while it runs. */
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The signal listened to, while it is. */
   signal: AbortSignal | undefined;
+  /** The listener added to {@link signal}. */
   onAbort: (() => void) | undefined;
 
   constructor(init: PendingCallInit, origin: Error) {
