@@ -348,10 +348,9 @@ export class Connection implements FakeConnection {
     this.#enqueueFrame(decoded.frame);
   }
 
-  #handleStreamer(text: string, decoded: ReturnType<typeof decodeClientFrame>): void {
+  #handleStreamer(decoded: ReturnType<typeof decodeClientFrame>): void {
     if (decoded.kind === 'invalid' && decoded.offendingMessage === undefined) {
       // Not JSON (or not an object): the DDP service closes with "unsupported data".
-      void text;
       this.#closeAfterWrites(1007);
       return;
     }

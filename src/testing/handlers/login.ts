@@ -8,6 +8,10 @@
  * `{ totp: { login: <one of those>, code } }`. Every credential failure is
  * `401 "User not found"`; malformed payloads are `400 "Match failed"`.
  *
+ * Frame order of a successful login: `added` (the `users` document), `result`, `updated`
+ * (Meteor acknowledges the token write after the result). A failed login writes nothing, so
+ * its `updated` comes first, as for other methods. `logout` sends `removed` before both.
+ *
  * @module
  */
 import type { MethodCall, ServerCore } from '../core.js';
