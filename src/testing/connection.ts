@@ -304,7 +304,7 @@ export class Connection implements FakeConnection {
     }
     if (this.#faults.silent === true) return;
     try {
-      if (this.#core.streamer) this.#handleStreamer(text, decoded);
+      if (this.#core.streamer) this.#handleStreamer(decoded);
       else this.#handleMonolith(decoded);
     } catch (error) {
       reportBug(error);
