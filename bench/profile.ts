@@ -4,7 +4,11 @@
  * window, writes `.bench-out/<kind>.cpuprofile` (open it in Chrome DevTools), and prints the
  * functions with the most self time.
  *
- *     node --expose-gc .bench-out/profile.js "RocketChatClient" [calls=100000] [pipelined|sequential]
+ *     node --expose-gc .bench-out/profile.js "RocketChatClient" [calls=100000] [pipelined|sequential|alloc]
+ *
+ * `alloc` runs the pipelined loop under V8's sampling heap profiler instead (counting objects
+ * the GC has collected since, too) and prints the bytes allocated per call by function: what
+ * the garbage collector has to clean up after each call.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -20,6 +24,45 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
+interface AllocationNode {
+  callFrame: ProfileNode['callFrame'];
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+/** Bytes allocated per function in a sampling heap profile, sorted. */
+function allocations(root: AllocationNode): { name: string; bytes: number }[] {
+  const totals = new Map<string, number>();
+  const visit = (node: AllocationNode): void => {
+    const frame = node.callFrame;
+    const name = `${frame.functionName || '(anonymous)'} ${where(frame.url, frame.lineNumber)}`;
+    if (node.selfSize > 0) totals.set(name, (totals.get(name) ?? 0) + node.selfSize);
+    for (const child of node.children) visit(child);
+  };
+  visit(root);
+  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+async function profileAllocations(driver: Driver, calls: number): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await runPipelined(driver, calls, 100, 20_000);
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: AllocationNode } };
+  session.disconnect();
+  const entries = allocations(profile.head);
+  const total = entries.reduce((sum, entry) => sum + entry.bytes, 0);
+  process.stdout.write(`allocated ${(total / calls).toFixed(0)} B per call (sampled); by function:\n`);
+  for (const entry of entries.slice(0, 30)) {
+    process.stdout.write(`${(entry.bytes / calls).toFixed(0).padStart(6)} B/call  ${entry.name}\n`);
+  }
+}
+
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
@@ -49,23 +92,26 @@ function moduleOfLine(url: string): (line: number) => string | undefined {
   return (line) => modules[line];
 }
 
+const moduleMaps = new Map<string, (line: number) => string | undefined>();
+
+/** `src/ddp/pending.ts` for a line of a bundle, the file otherwise. */
+function where(url: string, line: number): string {
+  if (url === '') return '';
+  if (url.includes('/.bench-out/')) {
+    let map = moduleMaps.get(url);
+    if (map === undefined) {
+      map = moduleOfLine(url);
+      moduleMaps.set(url, map);
+    }
+    const module = map(line);
+    if (module !== undefined) return module;
+  }
+  return url.replace(/^file:\/\/.*?\/(node_modules|src|dist|bench|\.bench-out)\//, '$1/');
+}
+
 /** Self time per function (µs), sorted, with the share of the total. */
 export function selfTimes(profile: Profile): { name: string; micros: number; share: number }[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const moduleMaps = new Map<string, (line: number) => string | undefined>();
-  const where = (url: string, line: number): string => {
-    if (url === '') return '';
-    if (url.includes('/.bench-out/')) {
-      let map = moduleMaps.get(url);
-      if (map === undefined) {
-        map = moduleOfLine(url);
-        moduleMaps.set(url, map);
-      }
-      const module = map(line);
-      if (module !== undefined) return module;
-    }
-    return url.replace(/^file:\/\/.*?\/(node_modules|src|bench|\.bench-out)\//, '$1/');
-  };
   const totals = new Map<string, number>();
   let total = 0;
   profile.samples.forEach((id, i) => {
@@ -95,6 +141,10 @@ async function main(): Promise<void> {
     await driver.open();
     await runPipelined(driver, 20_000, 100); // warm up
     collectGarbage();
+    if (mode === 'alloc') {
+      await profileAllocations(driver, calls);
+      return;
+    }
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');

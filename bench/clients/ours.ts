@@ -2,9 +2,7 @@
  * rocketchat-ddp's own clients, with their defaults (heartbeat armed, timeouts on), except
  * `rateLimit: false` for `RocketChatClient` so the benchmark is not paced to 5 messages a second.
  */
-import { DdpClient } from '../../src/ddp/client.js';
-import { RocketChatClient } from '../../src/rocketchat/client.js';
-import { randomId } from '../../src/ddp/random-id.js';
+import { DdpClient, RocketChatClient, randomId } from '../../src/index.js';
 import { messageText, ROOM } from '../lib/frames.js';
 import type { ClientKind, DecodedMessage, Driver, OpenOptions, ServerInfo } from './driver.js';
 

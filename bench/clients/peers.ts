@@ -10,7 +10,7 @@
 import EJSON from 'ejson';
 import WebSocket from 'ws';
 import { createRequire } from 'node:module';
-import { randomId } from '../../src/ddp/random-id.js';
+import { randomId } from '../../src/index.js';
 import { messageText, ROOM } from '../lib/frames.js';
 import type { ClientKind, DecodedMessage, Driver, OpenOptions, ServerInfo } from './driver.js';
 

@@ -5,7 +5,7 @@
  * queue, no reconnect: the practical lower bound for any client on this socket.
  */
 import WebSocket from 'ws';
-import { randomId } from '../../src/ddp/random-id.js';
+import { randomId } from '../../src/index.js';
 import { messageText, ROOM } from '../lib/frames.js';
 import type { ClientKind, DecodedMessage, Driver, OpenOptions, ServerInfo } from './driver.js';
 

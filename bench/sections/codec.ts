@@ -4,7 +4,7 @@
  * `JSON.parse` of the same text (which converts nothing), in the same process, interleaved.
  */
 import EJSON from 'ejson';
-import { decodeServerFrame } from '../../src/ddp/codec.js';
+import { decodeServerFrame } from '../../src/index.js';
 import { REPS, scaled } from '../lib/config.js';
 import { fixtureFrameText } from '../lib/frames.js';
 import { interleaved } from '../lib/stats.js';

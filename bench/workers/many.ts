@@ -6,7 +6,7 @@
  *
  * argv: `<server info JSON> <count> <heartbeatMs>`
  */
-import { RocketChatClient } from '../../src/rocketchat/client.js';
+import { RocketChatClient } from '../../src/index.js';
 import type { ServerInfo } from '../clients/driver.js';
 import { readyFrames } from '../clients/ours.js';
 import { ROOM } from '../lib/frames.js';

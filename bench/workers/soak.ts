@@ -6,7 +6,7 @@
  *
  * argv: `<server info JSON> <calls>`
  */
-import { RocketChatClient } from '../../src/rocketchat/client.js';
+import { RocketChatClient } from '../../src/index.js';
 import type { DecodedMessage, Driver, ServerInfo } from '../clients/driver.js';
 import { messageText, ROOM } from '../lib/frames.js';
 import { tellParent, workerMain } from '../lib/child.js';
