@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SubFrame } from '../src/index.js';
 import { FakeRocketChatServer } from '../src/testing/index.js';
 import { Leftovers, waitFor } from './helpers.js';
 
@@ -64,6 +65,14 @@ async function startServer(): Promise<FakeRocketChatServer> {
   const server = leftovers.track(await FakeRocketChatServer.start());
   server.addUser({ username: 'bot', password: PASSWORD });
   return server;
+}
+
+/** `true` once the server answered this connection's `stream-room-messages` subscription. */
+function hasRoomStreamReady(connection: FakeRocketChatServer['connections'][number]): boolean {
+  const sub = connection.received.find(
+    (frame): frame is SubFrame => frame.msg === 'sub' && frame.name === 'stream-room-messages',
+  );
+  return sub !== undefined && connection.sent.some((frame) => frame.msg === 'ready' && frame.subs.includes(sub.id));
 }
 
 function jsonLines(text: string): unknown[] {
@@ -154,11 +163,8 @@ describe('rocketchat-ddp listen', () => {
   it('prints one JSON line per message and exits 0 on SIGINT', async () => {
     const server = await startServer();
     const listener = start(['listen', '--room', 'general'], { RC_URL: server.url, RC_USER: 'bot', RC_PASSWORD: PASSWORD });
-    // Subscribed once the server has answered the listener's `sub` with `ready`.
-    await waitFor(() => server.connections.some((connection) => connection.sent.some((frame) => frame.msg === 'ready')), {
-      timeoutMs: 15_000,
-      what: 'the listener subscribed',
-    });
+    // Subscribed once the server has answered the listener's room-stream `sub` with `ready`.
+    await waitFor(() => server.connections.some(hasRoomStreamReady), { timeoutMs: 15_000, what: 'the listener subscribed' });
     server.postMessage({ rid: 'GENERAL', msg: 'first', username: 'bot' });
     server.postMessage({ rid: 'GENERAL', msg: 'second', username: 'bot' });
     await waitFor(() => jsonLines(listener.stdout()).length >= 2, { timeoutMs: 15_000, what: 'two lines printed' });
