@@ -161,9 +161,11 @@ export interface RunningScript {
  * process is killed (SIGKILL) when the test's leftovers are disposed, if still running.
  */
 export function runNode(file: string, options: { readonly env?: Readonly<Record<string, string>>; readonly args?: readonly string[] } = {}): RunningScript {
+  // The child is not part of this test run: none of the runner's own variables.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST')));
   const child = spawn(process.execPath, [file, ...(options.args ?? [])], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...inherited, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,55 @@
+/**
+ * An echo bot: answers every message in a room with the same text, for as long as it runs,
+ * through dropped connections and server restarts. Ctrl-C (or SIGTERM) stops it cleanly.
+ *
+ *     RC_URL=https://chat.example.com RC_USER=echo RC_PASSWORD=… node examples/echo-bot.ts
+ *
+ * `RC_ROOM` names the room (name or id; default `general`). From a checkout, `npm run build`
+ * first; Node ≥ 22.18 runs the `.ts` file as it is (older versions: compile it first).
+ */
+import { RocketChatClient, isDdpError } from 'rocketchat-ddp';
+
+const { RC_URL, RC_USER, RC_PASSWORD, RC_ROOM = 'general' } = process.env;
+if (!RC_URL || !RC_USER || !RC_PASSWORD) {
+  console.error('set RC_URL, RC_USER and RC_PASSWORD');
+  process.exit(2);
+}
+const credentials = { username: RC_USER, password: RC_PASSWORD };
+
+const stop = new AbortController();
+process.once('SIGINT', () => stop.abort());
+process.once('SIGTERM', () => stop.abort());
+
+const client = new RocketChatClient({ url: RC_URL });
+client.on('status', (status, { reason }) => console.log(`status: ${status}${reason === undefined ? '' : ` (${reason})`}`));
+// After a reconnect the client logs in again with its resume token by itself. If the server
+// refuses the token (revoked, expired), log in with the password again.
+client.on('loginFailed', (error) => {
+  console.error(`resume refused (${error.message}); logging in with the password`);
+  client.login(credentials).catch((failure: unknown) => {
+    console.error(`login failed: ${String(failure)}`);
+    stop.abort();
+  });
+});
+
+try {
+  await client.connect({ retry: true, signal: stop.signal }); // keep trying until the server answers
+  await client.login(credentials);
+  const rid = await client.getRoomId(RC_ROOM);
+  console.log(`echoing in ${RC_ROOM} as ${client.username ?? RC_USER}`);
+  for await (const message of client.messages(rid, { signal: stop.signal })) {
+    // Skip our own messages, edits (they come again under the same _id) and system messages.
+    if (message.u._id === client.userId || message.editedAt !== undefined || message.t !== undefined) continue;
+    try {
+      await client.sendMessage({ rid, msg: message.msg, ...(message.tmid === undefined ? {} : { tmid: message.tmid }) });
+    } catch (error) {
+      // One message the server refused (too long, rate limited for too long…) must not stop the bot.
+      console.error(`could not echo ${message._id}: ${isDdpError(error) ? error.message : String(error)}`);
+    }
+  }
+} catch (error) {
+  if (!stop.signal.aborted) throw error; // aborting ends connect() and the loop with the signal's reason
+} finally {
+  await client.close();
+  console.log('stopped');
+}
