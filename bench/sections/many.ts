@@ -79,7 +79,7 @@ export async function runManyBenchmark(log: (line: string) => void): Promise<{ r
         ratio: '',
         target: 'closes cleanly',
         verdict: closedOk ? 'met' : 'MISSED',
-        note: `server sees ${serverOpen} open; handles left: ${result.leftovers.length === 0 ? 'none' : result.leftovers.join(', ')}; heap+external left ${formatNumber(result.bytesLeftAfterClose / 1024)} KB`,
+        note: `server sees ${serverOpen} open; handles left: ${result.leftovers.length === 0 ? 'none' : result.leftovers.join(', ')}; heap+external ${formatNumber(result.bytesLeftAfterClose / 1024)} KB above the start (${formatNumber(result.bytesLeftAfterClose / count)} B/conn)`,
       },
     ];
     return { rows, raw: { ...result, serverOpenAfterClose: serverOpen } };
