@@ -51,23 +51,34 @@ describe('the examples', () => {
     expect(problems).toEqual([]);
   });
 
-  it('the echo bot echoes, keeps echoing after its connection is dropped, and stops on SIGTERM', async () => {
+  it('the echo bot echoes, keeps echoing after its connection is dropped and its token revoked, and stops on SIGTERM', async () => {
     const server = leftovers.track(await FakeRocketChatServer.start());
     server.addUser({ username: 'echo', password: 'echo-password' });
     server.addUser({ username: 'alice', password: 'alice' });
     const outfile = path.join(CHECK_DIR, 'examples', 'echo-bot.mjs');
     await bundle({ entry: path.join(EXAMPLES, 'echo-bot.ts'), outfile, platform: 'node' });
+    const tokens: string[] = [];
+    server.on('serverFrame', (frame) => {
+      const token = frame.msg === 'result' ? (frame.result as { token?: unknown } | undefined)?.token : undefined;
+      if (typeof token === 'string') tokens.push(token);
+    });
     const bot = runNode(outfile, { env: { RC_URL: server.url, RC_USER: 'echo', RC_PASSWORD: 'echo-password' } });
 
     await postUntilEchoed(server, 'hello echo');
     server.dropAllConnections();
     await postUntilEchoed(server, 'still there?');
+    // The server forgets the bot's token: its automatic login fails, it logs in again.
+    for (const token of tokens) server.revokeToken(token);
+    server.dropAllConnections();
+    await postUntilEchoed(server, 'and now?');
     bot.kill('SIGTERM');
     const { code } = await exitOf(bot, 10_000, 'the echo bot');
     const output = bot.output();
     expect(code, output).toBe(0);
     expect(output).toContain('echoing in general as echo');
     expect(output).toContain('status: waiting');
+    expect(output).toContain('automatic login refused');
+    expect(output).toContain('logged in again with the password');
     expect(output.trimEnd().split('\n').at(-1)).toBe('stopped');
     expect(output).not.toContain('echo-password');
     // Every echo is stored once, with the text it echoes.
