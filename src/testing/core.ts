@@ -7,7 +7,8 @@
 import type { ClientFrame, ServerFrame } from '../ddp/protocol.js';
 import type { Connection } from './connection.js';
 import type { ResolvedOptions } from './options.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type RateCount } from './rate-limiter.js';
+import type { RestExchange } from './rest-api.js';
 import { Store } from './store.js';
 import { StreamHub } from './stream-hub.js';
 
@@ -50,6 +51,10 @@ export interface CoreHooks {
   clientFrame(frame: ClientFrame, connection: Connection): void;
   serverFrame(frame: ServerFrame, connection: Connection): void;
   disconnect(connection: Connection, code: number): void;
+  /** A REST request arrived (body read, not handled yet). */
+  restRequest(exchange: RestExchange): void;
+  /** A REST answer is about to be written. */
+  restResponse(exchange: RestExchange, status: number, body: unknown): void;
 }
 
 /** The methods that have their own rate limit, and what the limit is counted by. */
@@ -70,6 +75,9 @@ export class ServerCore {
   readonly connections = new Set<Connection>();
   readonly hooks: CoreHooks;
   readonly #limiters = new Map<string, RateLimiter>();
+  readonly #restLimiter: RateLimiter | undefined;
+  /** REST requests answered (or dropped), oldest first, at most `maxRecordedFrames`. */
+  readonly restRequests: RestExchange[] = [];
 
   constructor(options: ResolvedOptions, hooks: CoreHooks) {
     this.options = options;
@@ -78,6 +86,21 @@ export class ServerCore {
       const settings = options.rateLimit[rule];
       if (settings !== false) this.#limiters.set(method, new RateLimiter(settings));
     }
+    this.#restLimiter = options.rateLimit.rest === false ? undefined : new RateLimiter(options.rateLimit.rest);
+  }
+
+  /**
+   * Counts a REST request against the REST rate limit (per client address and endpoint).
+   * @returns `undefined` when there is no limit, else the count (with `allowed`)
+   */
+  restRateLimit(key: string): RateCount | undefined {
+    return this.#restLimiter?.count(key);
+  }
+
+  /** Remembers an answered REST request, forgetting the oldest beyond `maxRecordedFrames`. */
+  recordRest(exchange: RestExchange): void {
+    this.restRequests.push(exchange);
+    if (this.restRequests.length > this.options.maxRecordedFrames) this.restRequests.shift();
   }
 
   /** `true` for the separate DDP service variant. */

@@ -21,7 +21,16 @@ import { registerStreams } from './handlers/streams.js';
 import { handleHttpRequest } from './http.js';
 import { randomId } from './ids.js';
 import { resolveOptions, type FakeServerOptions, type FaultOptions } from './options.js';
-import { copy, sha256Hex, type StoredMessage, type StoredRoom, type StoredUser, type RoomType } from './store.js';
+import type { FakeRestRequest } from './rest-api.js';
+import {
+  copy,
+  sha256Hex,
+  type MessageTransport,
+  type StoredMessage,
+  type StoredRoom,
+  type StoredUser,
+  type RoomType,
+} from './store.js';
 import { totpCode } from './totp.js';
 
 /** Options of {@link FakeRocketChatServer.addUser}. */
@@ -39,8 +48,18 @@ export interface FakeUserOptions {
   readonly _id?: string;
   /** `false`: logins fail with `error-user-is-not-activated`. @default true */
   readonly active?: boolean;
-  /** @default ['user'] */
+  /**
+   * The user's roles. `bot` (and `app`) carry `message-impersonate` (send with `alias` /
+   * `avatar`) and `api-bypass-rate-limit` (not counted by the REST rate limit); `admin` the
+   * latter.
+   * @default ['user']
+   */
   readonly roles?: readonly string[];
+  /**
+   * Permissions granted beyond those of the roles, e.g. `['message-impersonate']`.
+   * @default []
+   */
+  readonly permissions?: readonly string[];
 }
 
 /** A created user. */
@@ -112,6 +131,16 @@ export interface FakeServerEvents {
   serverFrame: (frame: ServerFrame, connection: FakeConnection) => void;
   /** A connection ended, with its close code. */
   disconnect: (connection: FakeConnection, code: number) => void;
+  /**
+   * A REST request arrived (body read), before it is handled; the listener may `drop()` it
+   * (it is then not handled, and the client sees the connection cut).
+   */
+  restRequest: (request: FakeRestRequest) => void;
+  /**
+   * A REST request was handled and its answer is about to be written; the listener may
+   * `drop()` it: what the request did stays done (a message stays stored), the answer is lost.
+   */
+  restResponse: (request: FakeRestRequest, status: number, body: unknown) => void;
 }
 
 /** Options of the `waitFor…` helpers. */
@@ -173,6 +202,8 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
       clientFrame: (frame, connection) => this.emit('clientFrame', frame, connection),
       serverFrame: (frame, connection) => this.emit('serverFrame', frame, connection),
       disconnect: (connection, code) => this.emit('disconnect', connection, code),
+      restRequest: (request) => this.emit('restRequest', request),
+      restResponse: (request, status, body) => this.emit('restResponse', request, status, body),
     });
     registerLoginMethods(this.#core);
     registerMessageMethods(this.#core);
@@ -245,6 +276,7 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
       ...(options.totpSecret === undefined ? {} : { totpSecret: options.totpSecret }),
       active: options.active ?? true,
       roles: [...(options.roles ?? ['user'])],
+      ...(options.permissions === undefined ? {} : { permissions: [...options.permissions] }),
       createdAt: now,
       _updatedAt: now,
     };
@@ -335,7 +367,7 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
     if (options.tmid !== undefined) message['tmid'] = options.tmid;
     if (options.tshow !== undefined) message['tshow'] = options.tshow;
     message['ts'] = options.ts ?? new Date();
-    const saved = saveMessage(this.#core, user, message, room, undefined);
+    const saved = saveMessage(this.#core, user, message, room, undefined, 'server');
     if (saved === undefined) throw new Error(`postMessage: a message "${String(options._id)}" exists already`);
     return copy(store.message(saved['_id'] as string)!);
   }
@@ -344,6 +376,23 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
   messages(rid?: string): StoredMessage[] {
     const { store } = this.#core;
     return (rid === undefined ? store.allMessages() : [...store.roomMessages(rid)]).map((message) => copy(message));
+  }
+
+  /**
+   * How a stored message came in: `'ddp'` (the realtime `sendMessage`), `'rest'` (the REST
+   * `chat.sendMessage`) or `'server'` ({@link postMessage}); `undefined` when there is no
+   * such message.
+   */
+  transportOf(messageId: string): MessageTransport | undefined {
+    return this.#core.store.transportOf(messageId);
+  }
+
+  /**
+   * The REST requests answered so far (or dropped), oldest first, at most
+   * `maxRecordedFrames`. Auth tokens are not kept.
+   */
+  get restRequests(): readonly FakeRestRequest[] {
+    return [...this.#core.restRequests];
   }
 
   /**

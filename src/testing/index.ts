@@ -29,4 +29,5 @@ export type {
 } from './options.js';
 export type { RateRule } from './rate-limiter.js';
 export type { MeteorErrorObject } from './errors.js';
-export type { MessageUser, RoomType, StoredMessage } from './store.js';
+export type { MessageTransport, MessageUser, RoomType, StoredMessage } from './store.js';
+export type { FakeRestRequest } from './rest-api.js';

@@ -40,6 +40,13 @@ export interface ServerRateLimitOptions {
    * @default { limit: 10, windowMs: 60000 }
    */
   readonly createDirectMessage?: RateRule | false;
+  /**
+   * REST requests per client address and endpoint (Rocket.Chat's `API_Enable_Rate_Limiter`
+   * defaults). Users with the `api-bypass-rate-limit` permission (roles admin, bot, app) are
+   * not counted. Applies to both variants: the REST API is served by the core server.
+   * @default { limit: 10, windowMs: 60000 }
+   */
+  readonly rest?: RateRule | false;
 }
 
 /**
@@ -102,8 +109,9 @@ export interface FakeServerOptions {
   readonly heartbeat?: Partial<ServerHeartbeatOptions> | false;
   /**
    * Rate limits, merged with the defaults; `false` disables them all. The `ddp-streamer`
-   * variant applies none (it hands methods to the core server, bypassing Meteor's limiter).
-   * @default { sendMessage: { limit: 5, windowMs: 1000 }, login: { limit: 5, windowMs: 10000 }, createDirectMessage: { limit: 10, windowMs: 60000 } }
+   * variant applies none of the method limits (it hands methods to the core server, bypassing
+   * Meteor's limiter); the REST limit applies to both.
+   * @default { sendMessage: { limit: 5, windowMs: 1000 }, login: { limit: 5, windowMs: 10000 }, createDirectMessage: { limit: 10, windowMs: 60000 }, rest: { limit: 10, windowMs: 60000 } }
    */
   readonly rateLimit?: ServerRateLimitOptions | false;
   /**
@@ -145,7 +153,12 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly variant: FakeServerVariant;
   readonly heartbeat: ServerHeartbeatOptions | false;
-  readonly rateLimit: { readonly sendMessage: RateRule | false; readonly login: RateRule | false; readonly createDirectMessage: RateRule | false };
+  readonly rateLimit: {
+    readonly sendMessage: RateRule | false;
+    readonly login: RateRule | false;
+    readonly createDirectMessage: RateRule | false;
+    readonly rest: RateRule | false;
+  };
   readonly greeting: 'none' | 'server_id' | 'legacy';
   readonly maxMessageLength: number;
   readonly threads: boolean;
@@ -164,13 +177,15 @@ export function resolveOptions(options: FakeServerOptions = {}): ResolvedOptions
       ? false
       : { intervalMs: options.heartbeat?.intervalMs ?? beat, timeoutMs: options.heartbeat?.timeoutMs ?? beat };
   const limits = options.rateLimit;
+  const rest = limits === false ? false : (limits?.rest ?? { limit: 10, windowMs: 60_000 });
   const rateLimit =
     limits === false || streamer
-      ? { sendMessage: false as const, login: false as const, createDirectMessage: false as const }
+      ? { sendMessage: false as const, login: false as const, createDirectMessage: false as const, rest }
       : {
           sendMessage: limits?.sendMessage ?? { limit: 5, windowMs: 1000 },
           login: limits?.login ?? { limit: 5, windowMs: 10_000 },
           createDirectMessage: limits?.createDirectMessage ?? { limit: 10, windowMs: 60_000 },
+          rest,
         };
   return {
     port: options.port ?? 0,

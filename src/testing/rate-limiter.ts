@@ -14,6 +14,19 @@ export interface RateRule {
   readonly windowMs: number;
 }
 
+/** One counted call: the verdict and the window's state. */
+export interface RateCount {
+  readonly allowed: boolean;
+  /** Calls allowed per window. */
+  readonly limit: number;
+  /** Calls left in this window. */
+  readonly remaining: number;
+  /** When the window ends (epoch ms). */
+  readonly resetAt: number;
+  /** Milliseconds until the window ends (at least 1). */
+  readonly timeToReset: number;
+}
+
 interface Window {
   start: number;
   count: number;
@@ -33,6 +46,15 @@ export class RateLimiter {
    * @returns `undefined` when the call is allowed, else the milliseconds until the window resets.
    */
   hit(key: string, now: number = Date.now()): number | undefined {
+    const outcome = this.count(key, now);
+    return outcome.allowed ? undefined : outcome.timeToReset;
+  }
+
+  /**
+   * Counts one call for `key`, with what the REST API reports in its `x-ratelimit-*` headers.
+   * @returns whether it is allowed, the calls left in the window, and the window's end
+   */
+  count(key: string, now: number = Date.now()): RateCount {
     const { limit, windowMs } = this.#rule;
     let window = this.#windows.get(key);
     if (window === undefined || now - window.start >= windowMs) {
@@ -41,8 +63,14 @@ export class RateLimiter {
       this.#windows.set(key, window);
     }
     window.count++;
-    if (window.count <= limit) return undefined;
-    return Math.max(1, window.start + windowMs - now);
+    const resetAt = window.start + windowMs;
+    return {
+      allowed: window.count <= limit,
+      limit,
+      remaining: Math.max(0, limit - window.count),
+      resetAt,
+      timeToReset: Math.max(1, resetAt - now),
+    };
   }
 
   #prune(now: number): void {

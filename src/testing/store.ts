@@ -53,6 +53,8 @@ export interface StoredUser {
   readonly totpSecret?: string;
   readonly active: boolean;
   readonly roles: readonly string[];
+  /** Permissions granted beyond those of the roles. */
+  readonly permissions?: readonly string[];
   readonly createdAt: Date;
   _updatedAt: Date;
 }
@@ -65,6 +67,9 @@ export interface LoginToken {
   readonly when: Date | null;
   readonly type: 'resume' | 'personalAccessToken';
 }
+
+/** How a message reached the store: the realtime method, the REST API, or the server itself (`postMessage`). */
+export type MessageTransport = 'ddp' | 'rest' | 'server';
 
 /** Room types: public channel, private group, direct messages. */
 export type RoomType = 'c' | 'p' | 'd';
@@ -125,6 +130,7 @@ export class Store {
   readonly #subscriptions = new Map<string, StoredSubscription>(); // key: rid + ' ' + uid
   readonly #messages = new Map<string, StoredMessage>();
   readonly #roomMessages = new Map<string, StoredMessage[]>();
+  readonly #transports = new Map<string, MessageTransport>();
 
   // ---------------------------------------------------------------- users
 
@@ -256,9 +262,10 @@ export class Store {
     return this.#messages.get(id);
   }
 
-  /** Stores a new message (the caller has checked that its `_id` is free). */
-  insertMessage(message: StoredMessage): void {
+  /** Stores a new message (the caller has checked that its `_id` is free), noting how it came. */
+  insertMessage(message: StoredMessage, via: MessageTransport = 'server'): void {
     this.#messages.set(message._id, message);
+    this.#transports.set(message._id, via);
     let list = this.#roomMessages.get(message.rid);
     if (list === undefined) {
       list = [];
@@ -274,12 +281,18 @@ export class Store {
     const message = this.#messages.get(id);
     if (message === undefined) return undefined;
     this.#messages.delete(id);
+    this.#transports.delete(id);
     const list = this.#roomMessages.get(message.rid);
     if (list !== undefined) {
       const index = list.indexOf(message);
       if (index >= 0) list.splice(index, 1);
     }
     return message;
+  }
+
+  /** How a stored message came in; `undefined` when there is no such message. */
+  transportOf(id: string): MessageTransport | undefined {
+    return this.#transports.get(id);
   }
 
   /** Messages of one room, oldest first (the live objects: copy before handing out). */

@@ -3,16 +3,18 @@
  * `setReaction`, `loadHistory`.
  *
  * `sendMessage` follows Rocket.Chat ≥ 7.1 step by step: the strict key check, login, system
- * types, then the body whose failures are mostly swallowed (an empty result), some with a
- * private notice on `stream-notify-user` `<uid>/message`, and only `error-not-allowed`
- * reaching the caller.
+ * types, then the body ({@link executeSendMessage}) whose failures are mostly swallowed (an
+ * empty result), some with a private notice on `stream-notify-user` `<uid>/message`, and
+ * only `error-not-allowed` reaching the caller. The REST API's `chat.sendMessage` runs the
+ * same {@link executeSendMessage}, and reports every failure.
  *
  * @module
  */
 import type { MethodCall, ServerCore } from '../core.js';
 import { internalError, matchFailed, MethodError, methodError } from '../errors.js';
 import { mentionedChannels, mentionedUsernames, messageUrls, parseMarkdown } from '../message-content.js';
-import { copy, messageUser, type StoredMessage, type StoredRoom, type StoredUser } from '../store.js';
+import { hasPermission } from '../permissions.js';
+import { copy, messageUser, type MessageTransport, type StoredMessage, type StoredRoom, type StoredUser } from '../store.js';
 import {
   broadcastMessage,
   canAccessRoom,
@@ -57,7 +59,7 @@ const MESSAGE_KEYS: Readonly<Record<string, 'string' | 'boolean' | 'date' | 'obj
 };
 
 /** Message types reserved for the server (`sendMessage` refuses them with a 500). */
-const SYSTEM_TYPES = new Set([
+export const SYSTEM_TYPES = new Set([
   'r', 'au', 'ru', 'ul', 'ult', 'uj', 'ujt', 'ut', 'ui', 'uJ', 'ld', 'rm', 'user-muted', 'user-unmuted',
   'subscription-role-added', 'subscription-role-removed', 'room-archived', 'room-unarchived',
   'room_changed_privacy', 'room_changed_topic', 'room_changed_announcement', 'room_changed_description',
@@ -78,9 +80,6 @@ const NOTICE_TEXTS: Readonly<Record<string, string>> = {
 
 const MAX_FILES_PER_MESSAGE = 10;
 const MAX_PARSE_LENGTH = 30_000;
-
-/** A failure that ends `sendMessage` with an empty result. */
-class Swallowed extends Error {}
 
 function matchesType(value: unknown, type: 'string' | 'boolean' | 'date' | 'object'): boolean {
   switch (type) {
@@ -123,7 +122,7 @@ async function sendMessage(call: MethodCall): Promise<unknown> {
   if (typeof message['t'] === 'string' && SYSTEM_TYPES.has(message['t'])) throw internalError();
   try {
     const previews = Array.isArray(previewUrls) ? previewUrls.filter((url): url is string => typeof url === 'string') : undefined;
-    return await executeSendMessage(call.core, uid, message, previews);
+    return await executeSendMessage(call.core, uid, message, previews, 'ddp');
   } catch (error) {
     const code = error instanceof MethodError ? error.code : error instanceof Error ? error.message : String(error);
     if (code === 'error-not-allowed' || code === 'restricted-workspace') {
@@ -133,14 +132,27 @@ async function sendMessage(call: MethodCall): Promise<unknown> {
   }
 }
 
-async function executeSendMessage(
+/**
+ * The body of `sendMessage`, shared by the realtime method and the REST API: the checks,
+ * then (inside the block whose failures also send the private notice) the room checks, the
+ * message checks and the save. Throws what Rocket.Chat throws (Meteor errors, or plain
+ * errors whose message is an i18n key); the realtime method swallows most of them, the REST
+ * API answers each with a 400.
+ *
+ * @param via how the message came, remembered by the store
+ * @returns the message as saved, or `undefined` when its `_id` is taken (nothing happens)
+ */
+export async function executeSendMessage(
   core: ServerCore,
   uid: string,
   message: Record<string, unknown>,
   previewUrls: string[] | undefined,
-): Promise<unknown> {
+  via: MessageTransport,
+): Promise<Record<string, unknown> | undefined> {
   const { store, options } = core;
-  if (message['tshow'] && !message['tmid']) throw new Swallowed('invalid-params');
+  if (message['tshow'] && !message['tmid']) {
+    throw methodError('invalid-params', 'tshow provided but missing tmid', { method: 'sendMessage' });
+  }
   if (message['tmid'] && !options.threads) throw methodError('error-not-allowed', 'not-allowed', { method: 'sendMessage' });
 
   const fromClient = Boolean(message['ts']);
@@ -148,15 +160,21 @@ async function executeSendMessage(
   message['ts'] = message['ts'] ?? now;
   if (fromClient) {
     const skew = Math.abs((message['ts'] as Date).getTime() - Date.now());
-    if (skew > 60_000) throw new Swallowed('error-message-ts-out-of-sync');
+    if (skew > 60_000) {
+      throw methodError('error-message-ts-out-of-sync', 'Message timestamp is out of sync', {
+        method: 'sendMessage',
+        message_ts: message['ts'],
+        server_ts: Date.now(),
+      });
+    }
     if (skew > 10_000) message['ts'] = now;
   }
   const text = message['msg'];
   if (typeof text === 'string' && text !== '' && text.length > options.maxMessageLength) {
-    throw new Swallowed('error-message-size-exceeded');
+    throw methodError('error-message-size-exceeded', 'Message size exceeds Message_MaxAllowedSize', { method: 'sendMessage' });
   }
   const user = store.user(uid);
-  if (user === undefined) throw new Swallowed('error-invalid-user');
+  if (user === undefined) throw methodError('error-invalid-user', 'Invalid user');
 
   let rid = message['rid'];
   if (typeof message['tmid'] === 'string') {
@@ -164,7 +182,7 @@ async function executeSendMessage(
     message['tmid'] = parent?.tmid || message['tmid'];
     if (parent?.rid) rid = parent.rid;
   }
-  if (typeof rid !== 'string' || rid === '') throw new Swallowed("The 'rid' property on the message object is missing.");
+  if (typeof rid !== 'string' || rid === '') throw new Error("The 'rid' property on the message object is missing.");
 
   try {
     const room = canSendMessage(core, rid, user);
@@ -173,12 +191,96 @@ async function executeSendMessage(
         method: 'sendMessage',
       });
     }
-    return saveMessage(core, user, message, room, previewUrls);
+    validateMessage(message, user);
+    return saveMessage(core, user, message, room, previewUrls, via);
   } catch (error) {
     const key = error instanceof MethodError ? String(error.code) : error instanceof Error ? error.message : String(error);
     sendEphemeral(core, uid, message['rid'], NOTICE_TEXTS[key] ?? key);
     throw error;
   }
+}
+
+/** Attachment fields the server requires to be absolute URLs (`http(s)://` or `data:`), or paths on the server. */
+const ATTACHMENT_URL_FIELDS = ['thumb_url', 'message_link', 'author_link', 'author_icon', 'title_link', 'image_url', 'audio_url', 'video_url'];
+const ATTACHMENT_TYPES: Readonly<Record<string, 'string' | 'boolean' | 'number' | 'object' | 'array'>> = {
+  color: 'string',
+  text: 'string',
+  button_alignment: 'string',
+  collapsed: 'boolean',
+  author_name: 'string',
+  title: 'string',
+  title_link_download: 'boolean',
+  image_dimensions: 'object',
+  image_preview: 'string',
+  image_type: 'string',
+  image_size: 'number',
+  audio_type: 'string',
+  audio_size: 'number',
+  video_type: 'string',
+  video_size: 'number',
+  fields: 'array',
+  actions: 'array',
+};
+
+function matchError(expected: string, path: string): Error {
+  return new Error(`Match error: Expected ${expected} in field ${path}`);
+}
+
+function checkHref(value: unknown, path: string, partial: boolean): void {
+  if (typeof value !== 'string') throw matchError('string', path);
+  const absolute = /^(https?:\/\/|data:)/.test(value);
+  const relative = partial && !/^[a-z][a-z0-9+.-]*:/i.test(value);
+  if ((!absolute && !relative && !value.startsWith('/file-upload/')) || /^javascript:/i.test(value)) {
+    throw new Error('Invalid href value provided');
+  }
+}
+
+/**
+ * Rocket.Chat's `validateMessage`: the types of the REST-only fields, `alias` and `avatar`
+ * only with the `message-impersonate` permission ("Not enough permission"), and the
+ * attachments: typed fields, URLs that are absolute (or paths on the server), `fields`
+ * entries with a `title` and a `value`.
+ */
+function validateMessage(message: Record<string, unknown>, user: StoredUser): void {
+  for (const key of ['_id', 'msg', 'text', 'alias', 'emoji', 'tmid']) {
+    const value = message[key];
+    if (value !== undefined && value !== null && typeof value !== 'string') throw matchError('string', key);
+  }
+  if (message['avatar'] !== undefined && message['avatar'] !== null) checkHref(message['avatar'], 'avatar', true);
+  for (const key of ['attachments', 'blocks']) {
+    const value = message[key];
+    if (value !== undefined && value !== null && !Array.isArray(value)) throw matchError('array', key);
+  }
+  if ((message['alias'] || message['avatar']) && !hasPermission(user, 'message-impersonate')) {
+    throw new Error('Not enough permission');
+  }
+  const attachments = message['attachments'];
+  if (!Array.isArray(attachments)) return;
+  attachments.forEach((attachment: unknown, index) => {
+    if (!isPlainObject(attachment)) return;
+    for (const [key, value] of Object.entries(attachment)) {
+      if (value === undefined || value === null) continue;
+      const path = `attachments.${index}.${key}`;
+      if (ATTACHMENT_URL_FIELDS.includes(key)) {
+        checkHref(value, path, false);
+        continue;
+      }
+      const type = Object.hasOwn(ATTACHMENT_TYPES, key) ? ATTACHMENT_TYPES[key] : undefined;
+      const ok =
+        type === undefined ||
+        (type === 'array' ? Array.isArray(value) : type === 'object' ? isPlainObject(value) : typeof value === type);
+      if (!ok) throw matchError(type ?? 'value', path);
+      if (key === 'ts' && typeof value !== 'string' && typeof value !== 'number') throw matchError('string or number', path);
+    }
+    const fields = attachment['fields'];
+    if (Array.isArray(fields)) {
+      for (const field of fields) {
+        if (!isPlainObject(field) || !field['value'] || !field['title']) {
+          throw new Error('Invalid attachment field, title and value is required');
+        }
+      }
+    }
+  });
 }
 
 /** Rocket.Chat's `canSendMessage`: throws plain errors whose message is an i18n key. */
@@ -202,6 +304,7 @@ export function saveMessage(
   message: Record<string, unknown>,
   room: StoredRoom,
   previewUrls: string[] | undefined,
+  via: MessageTransport,
 ): Record<string, unknown> | undefined {
   const { store } = core;
   if (!message['ts']) message['ts'] = new Date();
@@ -226,7 +329,7 @@ export function saveMessage(
     stored = { _id, ...copy(message), _updatedAt: now } as StoredMessage;
     message['_id'] = _id; // the caller's copy has no _updatedAt, as on the real server
   }
-  store.insertMessage(stored);
+  store.insertMessage(stored, via);
   room.lm = stored.ts;
   room.msgs++;
   room._updatedAt = now;
