@@ -23,7 +23,7 @@ const verbose = process.env['BENCH_VERBOSE'] === '1';
 
 function log(line: string): void {
   const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
-  if (verbose || !line.startsWith('rep ') && !line.startsWith('warm-up')) process.stderr.write(`[${seconds}s] ${line}\n`);
+  if (verbose || (!line.startsWith('rep ') && !line.startsWith('warm-up'))) process.stderr.write(`[${seconds}s] ${line}\n`);
 }
 
 function load(): string {

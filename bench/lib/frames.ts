@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OUT_DIR } from './child.js';
 
 /** The user every benchmark client logs in as. */
 export const USER_ID = 'aobEdbYhXfu5hkeqG';
@@ -40,7 +41,7 @@ export function loginResult(id: string, now: number): string {
 
 /** The recorded frame named `name` in `fixtures/rocketchat-frames.jsonl`, as the text a server sends. */
 export function fixtureFrameText(name: string): string {
-  const file = join(process.cwd(), 'fixtures', 'rocketchat-frames.jsonl');
+  const file = join(OUT_DIR, '..', 'fixtures', 'rocketchat-frames.jsonl');
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     const entry = JSON.parse(line) as { name: string; frame: unknown };
