@@ -19,6 +19,7 @@ export {
   DEFAULT_MAX_MESSAGE_LENGTH,
   REALTIME_MESSAGE_FIELDS,
   REST_ONLY_MESSAGE_FIELDS,
+  messageTransport,
   validateOutgoingMessage,
 } from './rocketchat/validate.js';
 export { DEFAULT_RATE_LIMIT } from './rocketchat/rate-limit.js';
@@ -90,12 +91,26 @@ export type {
   LdapLogin,
   LoginCredentials,
   MarkdownToken,
+  MessageAttachmentFields,
+  OutgoingAttachment,
   OutgoingMessage,
   ResumeLogin,
+  UiKitActionsBlock,
+  UiKitBlock,
+  UiKitBlockBase,
+  UiKitButton,
+  UiKitContextBlock,
+  UiKitDividerBlock,
+  UiKitElement,
+  UiKitImageBlock,
+  UiKitImageElement,
+  UiKitOtherBlock,
+  UiKitSectionBlock,
+  UiKitText,
   UsernamePasswordLogin,
 } from './rocketchat/types.js';
 export type { RateLimitOptions } from './rocketchat/rate-limit.js';
-export type { ValidateOptions } from './rocketchat/validate.js';
+export type { MessageTransport, ValidateOptions } from './rocketchat/validate.js';
 export type {
   CallOptions,
   ConnectOptions,

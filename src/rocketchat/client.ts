@@ -12,6 +12,8 @@ import { EventEmitter } from 'eventemitter3';
 import { DdpClient } from '../ddp/client.js';
 import type { DdpClientOptions, DdpSession } from '../ddp/client.js';
 import {
+  DdpClosedError,
+  DdpConnectionError,
   DdpError,
   DdpMethodError,
   DdpProtocolError,
@@ -27,10 +29,11 @@ import { InvalidMessageError, MessageNotDeliveredError, RocketChatErrorCode, toR
 import { NoticeBoard } from './notices.js';
 import { DEFAULT_RATE_LIMIT, SendPacer, withRateLimit } from './rate-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
+import { normalizeRestUrl, REST_SEND_MESSAGE, restBaseUrl, RestTransport } from './rest.js';
 import { MessageIterator, Stream, StreamHub } from './streams.js';
 import type { MessageIteratorOptions, StreamListener } from './streams.js';
 import type { Credentials, IMessage, LoginCredentials, OutgoingMessage } from './types.js';
-import { DEFAULT_MAX_MESSAGE_LENGTH, validateOutgoingMessage } from './validate.js';
+import { DEFAULT_MAX_MESSAGE_LENGTH, messageTransport, validateOutgoingMessage } from './validate.js';
 
 /** How long `sendMessage` waits for the server's explanation of an unconfirmed message, in ms. */
 const NOTICE_GRACE_MS = 250;
@@ -41,6 +44,18 @@ const NOTICE_GRACE_MS = 250;
  * another may arrive a little sooner than that).
  */
 const PACING_WINDOW_MS = 1100;
+
+/** `DdpClient`'s default `callTimeoutMs`, which REST sends follow too. */
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/** What one send attempt gave: the stored message, nothing (confirm it), or a refusal to confirm. */
+interface SendOutcome {
+  readonly message?: unknown;
+  readonly refusal?: DdpMethodError;
+  readonly hint?: string;
+  /** Why the REST answers were lost, when they were. */
+  readonly lost?: Error;
+}
 
 /** Options of {@link RocketChatClient}: every {@link DdpClientOptions} option, plus these. */
 export interface RocketChatClientOptions extends DdpClientOptions {
@@ -57,6 +72,18 @@ export interface RocketChatClientOptions extends DdpClientOptions {
    * @default 5000
    */
   readonly maxMessageLength?: number;
+  /**
+   * The base URL of the server's REST API, used by `sendMessage` for messages the realtime
+   * method cannot carry (`attachments`, `blocks`, `alias`, `emoji`, `avatar`…). Set it when
+   * the REST API is not where the WebSocket is.
+   * @default derived from `url`: `wss://host/websocket` → `https://host`, `ws://host:3000/websocket` → `http://host:3000`
+   */
+  readonly restUrl?: string;
+  /**
+   * The `fetch` function for REST requests (a polyfill, a proxy-aware one, a test double).
+   * @default globalThis.fetch
+   */
+  readonly fetch?: typeof fetch;
 }
 
 /** Options of {@link RocketChatClient.sendMessage}. */
@@ -68,7 +95,10 @@ export interface SendMessageOptions {
   readonly previewUrls?: readonly string[];
   /** Aborting rejects with the signal's reason (the message may still arrive if it was already sent). */
   readonly signal?: AbortSignal;
-  /** Timeout of each call, in ms. @default the client's `callTimeoutMs` */
+  /**
+   * Timeout of each call (over REST: of the whole request, resends included), in ms; 0 = none.
+   * @default the client's `callTimeoutMs`
+   */
   readonly timeoutMs?: number;
 }
 
@@ -184,6 +214,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   readonly #pacer: SendPacer | undefined;
   readonly #maxRetries: number;
   readonly #maxMessageLength: number;
+  readonly #rest: RestTransport;
+  readonly #callTimeoutMs: number;
+  /** Aborted by `close()`: ends REST requests in flight. */
+  readonly #closing = new AbortController();
   #credentials: Credentials | undefined;
   /** The logged-in user's username, when known (needed to send typing notices). */
   #username: string | undefined;
@@ -194,8 +228,13 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
 
   constructor(options: RocketChatClientOptions) {
     super();
-    const { rateLimit, maxMessageLength, ...ddpOptions } = options;
+    const { rateLimit, maxMessageLength, restUrl, fetch, ...ddpOptions } = options;
     this.ddp = new DdpClient(ddpOptions);
+    this.#rest = new RestTransport({
+      baseUrl: restUrl === undefined ? restBaseUrl(this.ddp.url) : normalizeRestUrl(restUrl),
+      fetch,
+    });
+    this.#callTimeoutMs = ddpOptions.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const limits = rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(rateLimit ?? {}) };
     this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond, windowMs: PACING_WINDOW_MS });
     this.#maxRetries = limits?.maxRetries ?? 0;
@@ -244,6 +283,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#closing.abort(new DdpClosedError('the client is closed'));
       this.#hub.close();
       this.#pacer?.close();
       this.#notices.close();
@@ -346,19 +386,29 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   /**
    * Sends a message and resolves with it as the server stored it (dates are `Date`s).
    *
-   * - The message gets a fresh 17-character `_id` unless it has one, so a call resent after
-   *   a reconnect is stored once.
+   * - The message gets a fresh 17-character `_id` unless it has one, so a message sent again
+   *   (after a reconnect, a lost answer, or by the caller) is stored once.
    * - It is checked before sending ({@link InvalidMessageError}, nothing sent).
+   * - It picks the transport that can carry it: the realtime method over the WebSocket when
+   *   every field is one that method takes; the REST API (`POST /api/v1/chat.sendMessage`,
+   *   with the login's credentials) when it has `attachments`, `blocks`, `alias`, `emoji`,
+   *   `avatar` or any other field. Same `_id`, same result, same errors either way. (Messages
+   *   sent over different transports may be stored in another order than they were sent.)
    * - It is paced under the server's rate limit, and retried after `too-many-requests`.
-   * - When the server answers with nothing (it swallows most failures, and answers a
-   *   duplicate `_id` the same way), the client asks for the message by id: it resolves with
-   *   the stored one, or rejects with {@link MessageNotDeliveredError} quoting the server's
-   *   explanation when one arrived. It never resolves `undefined`.
+   * - When the server answers with nothing (the realtime method swallows most failures, and
+   *   answers a duplicate `_id` the same way), refuses it over REST, or the REST answers are
+   *   lost, the client asks for the message by id: it resolves with the stored one, or rejects
+   *   with {@link MessageNotDeliveredError} quoting the server's explanation. It never
+   *   resolves `undefined`.
    *
    * @throws {InvalidMessageError} before sending, naming the offending field.
-   * @throws {MessageNotDeliveredError} the server did not store it.
+   * @throws {MessageNotDeliveredError} the server did not store it (for `alias` / `avatar`
+   *   without the `message-impersonate` permission, the error says so).
    * @throws {RateLimitedError} still refused after `rateLimit.maxRetries` retries.
-   * @throws {DdpMethodError} the server refused it (`error-not-allowed`, `error-invalid-user`…).
+   * @throws {DdpMethodError} the server refused it (`error-not-allowed`, `error-invalid-user`…;
+   *   `401` over REST when the login's token is no longer valid).
+   * @throws {DdpConnectionError} `invocation-failed`: over REST, no answer came back and the
+   *   message is not stored (sending it again with the same `_id` is safe).
    */
   async sendMessage(message: OutgoingMessage, options: SendMessageOptions = {}): Promise<IMessage> {
     validateOutgoingMessage(message, { maxMessageLength: this.#maxMessageLength });
@@ -368,38 +418,82 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     }
     signal?.throwIfAborted();
     const outgoing: OutgoingMessage & { _id: string } = { ...withoutUndefined(message), _id: message._id ?? randomId() };
-    const params: unknown[] = previewUrls === undefined ? [outgoing] : [outgoing, [...previewUrls]];
     const callOptions = optionsFor(signal, timeoutMs);
+    const send =
+      messageTransport(outgoing) === 'rest'
+        ? () => this.#sendOverRest(outgoing, previewUrls, callOptions)
+        : async (): Promise<SendOutcome> => {
+            const params: unknown[] = previewUrls === undefined ? [outgoing] : [outgoing, [...previewUrls]];
+            return { message: await this.#call('sendMessage', params, callOptions) };
+          };
     const since = Date.now();
-    const result = await withRateLimit(() => this.#call('sendMessage', params, callOptions), {
-      pacer: this.#pacer,
-      maxRetries: this.#maxRetries,
-      signal,
-    });
-    if (result !== undefined && result !== null) return decodeMessage(result);
-    return this.#confirm(outgoing._id, outgoing.rid, since, callOptions);
+    const outcome = await withRateLimit(send, { pacer: this.#pacer, maxRetries: this.#maxRetries, signal });
+    if (outcome.message !== undefined && outcome.message !== null) return decodeMessage(outcome.message);
+    return this.#confirm(outgoing._id, outgoing.rid, since, callOptions, outcome);
   }
 
-  /** After an empty `sendMessage` answer: the stored message, or why there is none. */
+  /** One REST attempt (resends of lost answers included), as a {@link SendOutcome}. */
+  async #sendOverRest(
+    message: OutgoingMessage & { _id: string },
+    previewUrls: readonly string[] | undefined,
+    callOptions: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<SendOutcome> {
+    const credentials = this.#credentials;
+    if (credentials === undefined) {
+      throw new DdpMethodError(RocketChatErrorCode.InvalidUser, 'Invalid user (log in before sending messages)', undefined, {
+        method: REST_SEND_MESSAGE,
+      });
+    }
+    const outcome = await this.#rest.sendMessage(message as unknown as Record<string, unknown>, {
+      credentials,
+      previewUrls,
+      signal: callOptions.signal,
+      timeoutMs: callOptions.timeoutMs ?? this.#callTimeoutMs,
+      closed: this.#closing.signal,
+    });
+    switch (outcome.kind) {
+      case 'sent':
+        return { message: outcome.message };
+      case 'refused':
+        return outcome.hint === undefined ? { refusal: outcome.refusal } : { refusal: outcome.refusal, hint: outcome.hint };
+      case 'lost':
+        return { lost: outcome.error };
+    }
+  }
+
+  /**
+   * After an answer without the message (empty, a REST refusal, lost REST answers): the
+   * stored message, or why there is none.
+   */
   async #confirm(
     messageId: string,
     rid: string,
     since: number,
     callOptions: { signal?: AbortSignal; timeoutMs?: number },
+    outcome: SendOutcome,
   ): Promise<IMessage> {
     let stored: unknown;
-    let refusal: DdpMethodError | undefined;
+    let refusal = outcome.refusal;
     try {
       stored = await this.#call('getSingleMessage', [messageId], callOptions);
     } catch (error) {
       if (!isDdpMethodError(error)) throw error;
-      refusal = error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
+      refusal ??= error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
     }
     if (stored !== undefined && stored !== null) return decodeMessage(stored);
-    const reason = await this.#notices.wait(rid, since, NOTICE_GRACE_MS);
-    const error = new MessageNotDeliveredError(messageId, rid, reason);
-    if (refusal !== undefined) Object.defineProperty(error, 'cause', { value: refusal, configurable: true, writable: true });
-    throw error;
+    if (outcome.lost !== undefined) {
+      throw new DdpConnectionError(
+        'invocation-failed',
+        `${outcome.lost.message}; message ${messageId} is not stored (sending it again with the same _id is safe)`,
+        { cause: outcome.lost },
+      );
+    }
+    const notice = await this.#notices.wait(rid, since, NOTICE_GRACE_MS);
+    const reason = notice ?? outcome.refusal?.reason ?? (outcome.refusal === undefined ? undefined : String(outcome.refusal.error));
+    const details: { cause?: unknown; hint?: string } = {};
+    if (refusal !== undefined) details.cause = refusal;
+    if (outcome.hint !== undefined) details.hint = outcome.hint;
+    throw new MessageNotDeliveredError(messageId, rid, reason, details);
   }
 
   /**

@@ -17,6 +17,13 @@ import { DdpError, DdpMethodError, isDdpMethodError } from '../ddp/errors.js';
 export const RocketChatErrorCode = {
   /** Rate limited; `details.timeToReset` says in how many ms the window resets. */
   TooManyRequests: 'too-many-requests',
+  /**
+   * Rate limited over REST (HTTP 429, `x-ratelimit-reset` header); `details.timeToReset` is
+   * computed from the header.
+   */
+  RestTooManyRequests: 'error-too-many-requests',
+  /** A REST request body did not pass the server's schema check (HTTP 400). */
+  InvalidParams: 'error-invalid-params',
   /** A two-factor code is required: log in again with `code`. */
   TotpRequired: 'totp-required',
   /** The two-factor code was wrong (or expired). */
@@ -128,12 +135,18 @@ export class MessageNotDeliveredError extends DdpError {
   /** The server's explanation (e.g. `"Invalid room"`), when one arrived. */
   readonly reason: string | undefined;
 
-  constructor(messageId: string, rid: string, reason?: string) {
-    super(
+  /**
+   * @param options.cause the server's refusal, when it answered with an error (over REST:
+   *   a {@link DdpMethodError} with the server's code)
+   * @param options.hint what to do about it, appended to the message (e.g. the permission
+   *   the server wants)
+   */
+  constructor(messageId: string, rid: string, reason?: string, options: { cause?: unknown; hint?: string } = {}) {
+    const why =
       reason === undefined
         ? `message ${messageId} was not delivered to room ${rid} (the server gave no reason)`
-        : `message ${messageId} was not delivered to room ${rid}: ${JSON.stringify(reason)}`,
-    );
+        : `message ${messageId} was not delivered to room ${rid}: ${JSON.stringify(reason)}`;
+    super(options.hint === undefined ? why : `${why}; ${options.hint}`, 'cause' in options ? { cause: options.cause } : undefined);
     this.messageId = messageId;
     this.rid = rid;
     this.reason = reason;

@@ -9,7 +9,7 @@
  * @module
  */
 import { DdpClosedError } from '../ddp/errors.js';
-import { RateLimitedError, RocketChatErrorCode, hasErrorCode } from './errors.js';
+import { RateLimitedError, RocketChatErrorCode, hasErrorCode, isRateLimitedError } from './errors.js';
 
 /** The `rateLimit` option of `RocketChatClient`. */
 export interface RateLimitOptions {
@@ -169,8 +169,9 @@ export class SendPacer {
 
 /**
  * Runs `attempt` with pacing and retries: waits for the pacer, and when the server answers
- * `too-many-requests`, holds the pacer for the server's `timeToReset` and tries again first
- * in line, at most `maxRetries` times; then rejects with {@link RateLimitedError}. Without a
+ * `too-many-requests` (or `attempt` rejects with a {@link RateLimitedError}, as a REST 429
+ * does), holds the pacer for the server's `timeToReset` and tries again first in line, at
+ * most `maxRetries` times; then rejects with {@link RateLimitedError}. Without a
  * pacer (`rateLimit: false`) it calls once and turns `too-many-requests` into
  * `RateLimitedError` at once. Other errors pass through unchanged.
  */
@@ -184,8 +185,10 @@ export async function withRateLimit<T>(
     try {
       return await attempt();
     } catch (error) {
-      if (!hasErrorCode(error, RocketChatErrorCode.TooManyRequests)) throw error;
-      const limited = error instanceof RateLimitedError ? error : new RateLimitedError(error);
+      let limited: RateLimitedError;
+      if (isRateLimitedError(error)) limited = error;
+      else if (hasErrorCode(error, RocketChatErrorCode.TooManyRequests)) limited = new RateLimitedError(error);
+      else throw error;
       if (pacer === undefined || retries >= maxRetries) throw limited;
       pacer.pause(limited.retryAfterMs);
     }

@@ -72,27 +72,38 @@ export interface IMessageReaction {
   readonly federationReactionEventIds?: Readonly<Record<string, string>>;
 }
 
-/** One `{ short, title, value }` field of an attachment. */
+/** One `{ short, title, value }` field of an attachment: a small labelled value in a grid. */
 export interface IMessageAttachmentField {
+  /** `true`: the field shares its row with the next short one. */
   readonly short?: boolean;
+  /** The label; the server refuses an empty one. */
   readonly title: string;
+  /** The value (Markdown); the server refuses an empty one. */
   readonly value: string;
 }
 
-/** An attachment: a quote, a file, an image, a rich card… */
-export interface IMessageAttachment {
+/**
+ * The fields an attachment has both when sent and when received, as Rocket.Chat's REST
+ * `chat.sendMessage` documents them. The `*_url`, `*_link` and `author_icon` fields must be
+ * absolute `http(s)://` (or `data:`) URLs: the server refuses other values.
+ */
+export interface MessageAttachmentFields {
+  /** The colour of the bar beside it, e.g. `'#ff0000'`. */
   readonly color?: string;
+  /** Its text (Markdown). */
   readonly text?: string;
-  /** When the quoted or attached thing was created. */
-  readonly ts?: Date;
+  /** A small image shown beside the text. */
   readonly thumb_url?: string;
+  /** Makes the timestamp a link to this URL. */
   readonly message_link?: string;
+  /** `true`: shown collapsed, title only. */
   readonly collapsed?: boolean;
   readonly author_name?: string;
   readonly author_link?: string;
   readonly author_icon?: string;
   readonly title?: string;
   readonly title_link?: string;
+  /** `true`: a download button beside the title. */
   readonly title_link_download?: boolean;
   readonly image_url?: string;
   readonly image_type?: string;
@@ -102,11 +113,127 @@ export interface IMessageAttachment {
   readonly video_url?: string;
   readonly video_type?: string;
   readonly description?: string;
+  /** Labelled values, shown as a grid. */
   readonly fields?: readonly IMessageAttachmentField[];
+}
+
+/** An attachment as received: a quote, a file, an image, a rich card… */
+export interface IMessageAttachment extends MessageAttachmentFields {
+  /** When the quoted or attached thing was created. */
+  readonly ts?: Date;
   /** Quotes nest: a quoted message's own attachments. */
   readonly attachments?: readonly IMessageAttachment[];
   readonly [field: string]: unknown;
 }
+
+/**
+ * An attachment as sent. Every {@link IMessageAttachment} is one, so a received attachment
+ * can be sent again as it is.
+ */
+export interface OutgoingAttachment extends MessageAttachmentFields {
+  /**
+   * The time shown on the attachment. A `Date` travels as an ISO 8601 string; the server
+   * also takes the string itself or epoch milliseconds.
+   */
+  readonly ts?: Date | string | number;
+  readonly attachments?: readonly OutgoingAttachment[];
+  readonly [field: string]: unknown;
+}
+
+/** A text object of a UIKit block: plain text or Markdown (`'mrkdwn'`). */
+export interface UiKitText {
+  readonly type: 'plain_text' | 'mrkdwn';
+  readonly text: string;
+  /** For `plain_text`: turn `:shortcodes:` into emoji. */
+  readonly emoji?: boolean;
+}
+
+/** A button of a UIKit `actions` block (or a section's accessory). */
+export interface UiKitButton {
+  readonly type: 'button';
+  readonly text: UiKitText;
+  /** Reported to the app that handles the action. */
+  readonly actionId?: string;
+  readonly value?: string;
+  /** Opens this URL instead of reporting an action. */
+  readonly url?: string;
+  readonly style?: 'primary' | 'danger' | 'secondary' | 'success' | 'warning';
+  readonly appId?: string;
+  readonly blockId?: string;
+}
+
+/** An image element, inside a `context` block or as a section's accessory. */
+export interface UiKitImageElement {
+  readonly type: 'image';
+  readonly imageUrl: string;
+  readonly altText: string;
+}
+
+/** Fields every UIKit block may have. */
+export interface UiKitBlockBase {
+  /** Identifies the block in the actions it reports. */
+  readonly blockId?: string;
+  /** The app that owns the block. */
+  readonly appId?: string;
+}
+
+/** A `section`: text, a grid of fields, and an optional accessory. */
+export interface UiKitSectionBlock extends UiKitBlockBase {
+  readonly type: 'section';
+  readonly text?: UiKitText;
+  readonly fields?: readonly UiKitText[];
+  readonly accessory?: UiKitButton | UiKitImageElement | UiKitElement;
+}
+
+/** A horizontal rule. */
+export interface UiKitDividerBlock extends UiKitBlockBase {
+  readonly type: 'divider';
+}
+
+/** Small text and images. */
+export interface UiKitContextBlock extends UiKitBlockBase {
+  readonly type: 'context';
+  readonly elements: readonly (UiKitText | UiKitImageElement)[];
+}
+
+/** An image. */
+export interface UiKitImageBlock extends UiKitBlockBase {
+  readonly type: 'image';
+  readonly imageUrl: string;
+  readonly altText: string;
+  readonly title?: UiKitText;
+}
+
+/** A row of interactive elements (buttons, menus…). */
+export interface UiKitActionsBlock extends UiKitBlockBase {
+  readonly type: 'actions';
+  readonly elements: readonly (UiKitButton | UiKitElement)[];
+}
+
+/** Any other interactive element (menus, date pickers…), typed loosely. */
+export interface UiKitElement {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+/** Any other block type (`preview`, `callout`, `input`…), typed loosely. */
+export interface UiKitOtherBlock extends UiKitBlockBase {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * A UIKit block of a message (`blocks`), as in Rocket.Chat's REST `chat.sendMessage`
+ * document: `{ type: 'section', text: { type: 'mrkdwn', text: '*bold*' } }`,
+ * `{ type: 'divider' }`…
+ */
+export type UiKitBlock =
+  | UiKitSectionBlock
+  | UiKitDividerBlock
+  | UiKitContextBlock
+  | UiKitImageBlock
+  | UiKitActionsBlock
+  | UiKitOtherBlock;
 
 /** A file attached to a message. */
 export interface IMessageFile {
@@ -177,6 +304,8 @@ export interface IMessage {
   readonly reactions?: Readonly<Record<string, IMessageReaction>>;
   /** Attachments. */
   readonly attachments?: readonly IMessageAttachment[];
+  /** UIKit blocks. */
+  readonly blocks?: readonly UiKitBlock[];
   /** Files. */
   readonly file?: IMessageFile;
   readonly files?: readonly IMessageFile[];
@@ -186,9 +315,11 @@ export interface IMessage {
   readonly private?: boolean;
   /** Users who starred it. */
   readonly starred?: readonly { readonly _id: string }[];
-  /** Display name override (set over REST by integrations). */
+  /** The name shown instead of the sender's (sent by a bot or an integration). */
   readonly alias?: string;
+  /** The avatar URL shown instead of the sender's. */
   readonly avatar?: string;
+  /** An emoji (`':robot:'`) shown as the avatar. */
   readonly emoji?: string;
   /** Set when sent by a bot integration. */
   readonly bot?: Readonly<Record<string, unknown>>;
@@ -254,14 +385,23 @@ export interface LdapLogin {
 export type LoginCredentials = UsernamePasswordLogin | EmailPasswordLogin | ResumeLogin | LdapLogin;
 
 /**
- * What `sendMessage` takes: the fields Rocket.Chat's realtime `sendMessage` method accepts
- * (servers ≥ 7.1 refuse any other key). `_id` is chosen by the client when left out.
+ * What `sendMessage` takes: the message, with every field Rocket.Chat's REST
+ * `chat.sendMessage` documents. `_id` is chosen by the client when left out.
+ *
+ * A message whose fields are all ones the realtime `sendMessage` method accepts (`_id`,
+ * `rid`, `msg`, `tmid`, `tshow`, `ts`, `t`, `bot`, `content`, `e2e`, `e2eMentions`,
+ * `customFields`, `federation`, `groupable`, `sentByEmail`) goes over the WebSocket; one with
+ * `attachments`, `blocks`, `alias`, `emoji`, `avatar` (or any other field) goes over the REST
+ * API, with the same `_id` and the same guarantees.
  */
 export interface OutgoingMessage {
   /** The room's id (not its name: see `getRoomId`). */
   readonly rid: string;
-  /** The text, at most `maxMessageLength` UTF-16 code units. */
-  readonly msg: string;
+  /**
+   * The text, at most `maxMessageLength` UTF-16 code units. Required, except in a message
+   * that carries `attachments` or `blocks`.
+   */
+  readonly msg?: string;
   /** The message id; a fresh 17-character Meteor id when left out. Resending the same id never duplicates. */
   readonly _id?: string;
   /** Thread parent id, to reply in a thread. */
@@ -280,4 +420,20 @@ export interface OutgoingMessage {
   readonly federation?: Readonly<Record<string, unknown>>;
   readonly groupable?: boolean;
   readonly sentByEmail?: boolean;
+  /** Attachments (sent over REST). */
+  readonly attachments?: readonly OutgoingAttachment[];
+  /** UIKit blocks (sent over REST). */
+  readonly blocks?: readonly UiKitBlock[];
+  /**
+   * A name shown instead of the sender's (sent over REST). The server requires the
+   * `message-impersonate` permission (roles `bot` and `app` by default).
+   */
+  readonly alias?: string;
+  /** An emoji (`':robot:'`) shown as the avatar (sent over REST). */
+  readonly emoji?: string;
+  /**
+   * An avatar image URL shown instead of the sender's (sent over REST); needs the
+   * `message-impersonate` permission, as `alias` does.
+   */
+  readonly avatar?: string;
 }

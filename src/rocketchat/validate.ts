@@ -36,17 +36,25 @@ export const REALTIME_MESSAGE_FIELDS: Readonly<Record<string, FieldKind>> = {
 };
 
 /**
- * Keys that only the REST API (`POST /api/v1/chat.sendMessage`) takes. Messages with these
- * are refused by {@link realtimeFieldProblem}, the one place that decides which transport a
- * message can use.
+ * Keys of the message the REST API (`POST /api/v1/chat.sendMessage`) documents and the
+ * realtime method refuses. {@link realtimeFieldProblem} is the one place that decides which
+ * transport a message takes: a message with any of these (or any other key outside
+ * {@link REALTIME_MESSAGE_FIELDS}) goes over REST.
  */
 export const REST_ONLY_MESSAGE_FIELDS: readonly string[] = ['attachments', 'alias', 'avatar', 'emoji', 'blocks'];
+
+/** Which way `sendMessage` sends a message: the realtime method over the WebSocket, or REST. */
+export type MessageTransport = 'realtime' | 'rest';
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return 'a Date';
   return `a ${typeof value}`;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 function hasKind(value: unknown, kind: FieldKind): boolean {
@@ -56,7 +64,7 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
     case 'boolean':
       return typeof value === 'boolean';
     case 'object':
-      return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+      return isPlainRecord(value);
     case 'date':
       return value instanceof Date;
   }
@@ -66,6 +74,10 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
  * The first field the realtime `sendMessage` method would refuse, with why; `undefined` when
  * every field is one it takes, with the right type. Fields whose value is `undefined` are
  * ignored (they are not sent).
+ *
+ * This is the one place deciding the transport: once {@link validateOutgoingMessage} has
+ * passed (so every realtime field has the right type), a message for which this returns
+ * `undefined` goes over the WebSocket, any other over REST (see {@link messageTransport}).
  */
 export function realtimeFieldProblem(message: object): { field: string; problem: string } | undefined {
   for (const [field, value] of Object.entries(message)) {
@@ -84,6 +96,14 @@ export function realtimeFieldProblem(message: object): { field: string; problem:
   return undefined;
 }
 
+/**
+ * How `sendMessage` sends a checked message: `'realtime'` when the realtime method takes
+ * every field ({@link realtimeFieldProblem} finds nothing), `'rest'` otherwise.
+ */
+export function messageTransport(message: object): MessageTransport {
+  return realtimeFieldProblem(message) === undefined ? 'realtime' : 'rest';
+}
+
 /** Options of {@link validateOutgoingMessage}. */
 export interface ValidateOptions {
   /**
@@ -94,15 +114,23 @@ export interface ValidateOptions {
 }
 
 /**
- * Refuses a message the server would refuse or silently drop:
- * - it is not an object; `rid` is not a non-empty string; `msg` is not a string, or is
- *   longer than `maxMessageLength`;
+ * Refuses a message the server would refuse or silently drop, whichever way it is sent:
+ * - it is not an object; `rid` is not a non-empty string; `msg` is not a string (it may be
+ *   left out when the message has `attachments` or `blocks`), or is longer than
+ *   `maxMessageLength`;
  * - `tshow` without `tmid`;
- * - a field the realtime method does not take (`attachments`, `alias`, `avatar`, `emoji`,
- *   `blocks` belong to the REST API), or a field of the wrong type;
- * - `ts` that is not a valid `Date`; `_id` that is not a non-empty string.
+ * - a realtime field of the wrong type (`ts` must be a valid `Date`, `bot` an object…);
+ * - `alias`, `emoji`, `avatar` that are not strings; an `avatar` with a `javascript:` URL;
+ * - `attachments` that are not an array of objects, or whose fields have the wrong type
+ *   (`fields` entries need a non-empty `title` and `value`; the URL fields must be
+ *   `http(s)://`, `data:` or a path on the server);
+ * - `blocks` that are not an array of objects, each with a string `type`;
+ * - `_id` that is not a non-empty string.
  *
- * @throws {InvalidMessageError} naming the first offending field.
+ * Other keys are not refused: they are sent over REST, as the server stores them.
+ *
+ * @throws {InvalidMessageError} naming the first offending field (a path such as
+ *   `attachments[0].fields[1].title` inside attachments and blocks).
  */
 export function validateOutgoingMessage(message: OutgoingMessage, options: ValidateOptions = {}): void {
   const maxLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
@@ -115,10 +143,11 @@ export function validateOutgoingMessage(message: OutgoingMessage, options: Valid
     throw new InvalidMessageError('rid', 'sendMessage: "rid" must be a non-empty room id');
   }
   const msg = record['msg'];
-  if (typeof msg !== 'string') {
+  const hasContent = record['attachments'] !== undefined || record['blocks'] !== undefined;
+  if (typeof msg !== 'string' && !(msg === undefined && hasContent)) {
     throw new InvalidMessageError('msg', `sendMessage: "msg" must be a string, not ${kindOf(msg)}`);
   }
-  if (msg.length > maxLength) {
+  if (typeof msg === 'string' && msg.length > maxLength) {
     throw new InvalidMessageError(
       'msg',
       `sendMessage: "msg" is ${msg.length} characters long, over the server's limit of ${maxLength} (maxMessageLength)`,
@@ -128,10 +157,14 @@ export function validateOutgoingMessage(message: OutgoingMessage, options: Valid
   if (id !== undefined && (typeof id !== 'string' || id === '')) {
     throw new InvalidMessageError('_id', 'sendMessage: "_id" must be a non-empty string');
   }
-  const fieldProblem = realtimeFieldProblem(record);
-  if (fieldProblem !== undefined) {
-    throw new InvalidMessageError(fieldProblem.field, `sendMessage: ${fieldProblem.problem}`);
+  for (const [field, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    const kind = Object.hasOwn(REALTIME_MESSAGE_FIELDS, field) ? REALTIME_MESSAGE_FIELDS[field] : undefined;
+    if (kind !== undefined && !hasKind(value, kind)) {
+      throw new InvalidMessageError(field, `sendMessage: "${field}" must be ${kind === 'date' ? 'a Date' : `a ${kind}`}, not ${kindOf(value)}`);
+    }
   }
+  checkRichFields(record);
   if (record['tshow'] !== undefined && record['tmid'] === undefined) {
     throw new InvalidMessageError('tshow', 'sendMessage: "tshow" is only allowed with "tmid" (a thread reply)');
   }
@@ -139,4 +172,97 @@ export function validateOutgoingMessage(message: OutgoingMessage, options: Valid
   if (ts instanceof Date && Number.isNaN(ts.getTime())) {
     throw new InvalidMessageError('ts', 'sendMessage: "ts" is an invalid Date');
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// The fields only REST carries, checked as the server checks them
+
+function refuse(field: string, problem: string): never {
+  throw new InvalidMessageError(field, `sendMessage: "${field}" ${problem}`);
+}
+
+/** A URL the server takes in an attachment's link fields: absolute http(s) or data, or a path on the server. */
+function isAcceptedUrl(value: string): boolean {
+  return /^(https?:\/\/|data:|\/)/i.test(value) && !/^\s*javascript:/i.test(value);
+}
+
+const ATTACHMENT_STRINGS = [
+  'color', 'text', 'author_name', 'title', 'image_type', 'audio_type', 'video_type', 'description',
+  'button_alignment', 'image_preview',
+];
+const ATTACHMENT_URLS = ['thumb_url', 'message_link', 'author_link', 'author_icon', 'title_link', 'image_url', 'audio_url', 'video_url'];
+const ATTACHMENT_BOOLEANS = ['collapsed', 'title_link_download'];
+const ATTACHMENT_NUMBERS = ['image_size', 'audio_size', 'video_size'];
+
+function checkRichFields(record: Record<string, unknown>): void {
+  for (const field of ['alias', 'emoji', 'avatar']) {
+    const value = record[field];
+    if (value !== undefined && typeof value !== 'string') refuse(field, `must be a string, not ${kindOf(value)}`);
+  }
+  const avatar = record['avatar'];
+  if (typeof avatar === 'string' && /^\s*javascript:/i.test(avatar)) refuse('avatar', 'must be an image URL');
+  const attachments = record['attachments'];
+  if (attachments !== undefined) checkAttachments(attachments, 'attachments', 0);
+  const blocks = record['blocks'];
+  if (blocks !== undefined) {
+    if (!Array.isArray(blocks)) refuse('blocks', `must be an array of UIKit blocks, not ${kindOf(blocks)}`);
+    blocks.forEach((block: unknown, index) => {
+      const path = `blocks[${index}]`;
+      if (!isPlainRecord(block)) refuse(path, `must be an object, not ${kindOf(block)}`);
+      if (typeof block['type'] !== 'string' || block['type'] === '') refuse(`${path}.type`, 'must be a non-empty string');
+    });
+  }
+}
+
+function checkAttachments(value: unknown, path: string, depth: number): void {
+  if (!Array.isArray(value)) refuse(path, `must be an array of attachments, not ${kindOf(value)}`);
+  if (depth > 8) refuse(path, 'nests too deeply');
+  value.forEach((item: unknown, index) => {
+    const at = `${path}[${index}]`;
+    if (!isPlainRecord(item)) refuse(at, `must be an object, not ${kindOf(item)}`);
+    for (const [key, field] of Object.entries(item)) {
+      if (field === undefined || field === null) continue;
+      const where = `${at}.${key}`;
+      if (ATTACHMENT_STRINGS.includes(key) && typeof field !== 'string') refuse(where, `must be a string, not ${kindOf(field)}`);
+      if (ATTACHMENT_BOOLEANS.includes(key) && typeof field !== 'boolean') refuse(where, `must be a boolean, not ${kindOf(field)}`);
+      if (ATTACHMENT_NUMBERS.includes(key) && typeof field !== 'number') refuse(where, `must be a number, not ${kindOf(field)}`);
+      if (ATTACHMENT_URLS.includes(key) && (typeof field !== 'string' || !isAcceptedUrl(field))) {
+        refuse(where, 'must be an http(s):// or data: URL, or a path on the server');
+      }
+    }
+    checkAttachmentTs(item['ts'], `${at}.ts`);
+    const fields = item['fields'];
+    if (fields !== undefined && fields !== null) {
+      if (!Array.isArray(fields)) refuse(`${at}.fields`, `must be an array, not ${kindOf(fields)}`);
+      fields.forEach((entry: unknown, fieldIndex) => {
+        const where = `${at}.fields[${fieldIndex}]`;
+        if (!isPlainRecord(entry)) refuse(where, `must be an object { title, value, short? }, not ${kindOf(entry)}`);
+        if (typeof entry['title'] !== 'string' || entry['title'] === '') refuse(`${where}.title`, 'must be a non-empty string');
+        const fieldValue = entry['value'];
+        const valueType = typeof fieldValue;
+        if (!(valueType === 'string' || valueType === 'number' || valueType === 'boolean') || !fieldValue) {
+          refuse(`${where}.value`, 'must be a non-empty string (the server refuses an empty value)');
+        }
+        if (entry['short'] !== undefined && typeof entry['short'] !== 'boolean') refuse(`${where}.short`, 'must be a boolean');
+      });
+    }
+    const actions = item['actions'];
+    if (actions !== undefined && actions !== null && (!Array.isArray(actions) || !actions.every(isPlainRecord))) {
+      refuse(`${at}.actions`, 'must be an array of objects');
+    }
+    if (item['attachments'] !== undefined && item['attachments'] !== null) {
+      checkAttachments(item['attachments'], `${at}.attachments`, depth + 1);
+    }
+  });
+}
+
+function checkAttachmentTs(ts: unknown, path: string): void {
+  if (ts === undefined || ts === null) return;
+  if (ts instanceof Date) {
+    if (Number.isNaN(ts.getTime())) refuse(path, 'is an invalid Date');
+    return;
+  }
+  if (typeof ts === 'number' && Number.isFinite(ts)) return;
+  if (typeof ts === 'string' && !Number.isNaN(new Date(ts).getTime())) return;
+  refuse(path, `must be a Date, an ISO 8601 string or epoch milliseconds, not ${kindOf(ts)}`);
 }

@@ -56,9 +56,10 @@ describe('sendMessage', () => {
     ['no rid', { msg: 'x' }, 'rid'],
     ['a msg over maxMessageLength', { rid: 'GENERAL', msg: 'x'.repeat(5001) }, 'msg'],
     ['tshow without tmid', { rid: 'GENERAL', msg: 'x', tshow: true }, 'tshow'],
-    ['attachments (REST only)', { rid: 'GENERAL', msg: 'x', attachments: [{ text: 'a' }] }, 'attachments'],
-    ['alias (REST only)', { rid: 'GENERAL', msg: 'x', alias: 'Robot' }, 'alias'],
-    ['an unknown key', { rid: 'GENERAL', msg: 'x', foo: 1 }, 'foo'],
+    ['tshow without tmid, with attachments', { rid: 'GENERAL', msg: 'x', tshow: true, attachments: [{ text: 'a' }] }, 'tshow'],
+    ['attachments that are not an array', { rid: 'GENERAL', msg: 'x', attachments: { text: 'a' } }, 'attachments'],
+    ['an alias that is not a string', { rid: 'GENERAL', msg: 'x', alias: 5 }, 'alias'],
+    ['a msg over maxMessageLength, with attachments', { rid: 'GENERAL', msg: 'x'.repeat(5001), attachments: [] }, 'msg'],
     ['a ts that is not a Date', { rid: 'GENERAL', msg: 'x', ts: Date.now() }, 'ts'],
     ['an empty _id', { rid: 'GENERAL', msg: 'x', _id: '' }, '_id'],
   ])('refuses a message with %s before sending anything', async (_label, message, field) => {
@@ -68,7 +69,22 @@ describe('sendMessage', () => {
     expect((error as InvalidMessageError).field).toBe(field);
     await client.getMessage('anything'); // a later round trip: anything sent before it has arrived
     expect(sendMessageFrames(server.connections[0]!.received)).toEqual([]);
+    expect(server.restRequests).toEqual([]);
     expect(server.messages()).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['attachments', { attachments: [{ text: 'a' }] }],
+    ['blocks', { blocks: [{ type: 'divider' }] }],
+    ['emoji', { emoji: ':robot:' }],
+    ['an unknown key', { foo: 1 }],
+  ])('sends a message with %s over REST instead of refusing it', async (_label, fields) => {
+    const { server, client } = await loggedIn();
+    const message = await client.sendMessage({ rid: 'GENERAL', msg: 'rich', ...fields } as OutgoingMessage);
+    expect(message).toMatchObject({ rid: 'GENERAL', msg: 'rich', ...fields });
+    expect(server.transportOf(message._id)).toBe('rest');
+    expect(sendMessageFrames(server.connections[0]!.received)).toEqual([]);
+    expect(server.messages('GENERAL')).toHaveLength(1);
   });
 
   it('honours maxMessageLength', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../../src/rocketchat/errors.js';
 import type { OutgoingMessage } from '../../src/rocketchat/types.js';
-import { realtimeFieldProblem, validateOutgoingMessage } from '../../src/rocketchat/validate.js';
+import { messageTransport, realtimeFieldProblem, validateOutgoingMessage } from '../../src/rocketchat/validate.js';
 
 function refusal(message: unknown, maxMessageLength?: number): InvalidMessageError {
   try {
@@ -58,8 +58,22 @@ describe('validateOutgoingMessage', () => {
     ['an invalid Date ts', { rid: 'GENERAL', msg: 'x', ts: new Date(Number.NaN) }, 'ts'],
     ['a tshow that is a string', { rid: 'GENERAL', msg: 'x', tmid: 'a', tshow: 'yes' }, 'tshow'],
     ['a bot flag that is a boolean', { rid: 'GENERAL', msg: 'x', bot: true }, 'bot'],
-    ['an unknown key', { rid: 'GENERAL', msg: 'x', text: 'hi' }, 'text'],
-    ['a u field', { rid: 'GENERAL', msg: 'x', u: { _id: 'x' } }, 'u'],
+    ['a missing msg without attachments or blocks', { rid: 'GENERAL', alias: 'Robot' }, 'msg'],
+    ['an alias that is not a string', { rid: 'GENERAL', msg: 'x', alias: 5 }, 'alias'],
+    ['an emoji that is not a string', { rid: 'GENERAL', msg: 'x', emoji: true }, 'emoji'],
+    ['an avatar with a javascript: URL', { rid: 'GENERAL', msg: 'x', avatar: 'javascript:alert(1)' }, 'avatar'],
+    ['attachments that are not an array', { rid: 'GENERAL', msg: 'x', attachments: { text: 'a' } }, 'attachments'],
+    ['an attachment that is not an object', { rid: 'GENERAL', msg: 'x', attachments: ['a'] }, 'attachments[0]'],
+    ['an attachment color that is a number', { rid: 'GENERAL', msg: 'x', attachments: [{ color: 5 }] }, 'attachments[0].color'],
+    ['an attachment collapsed flag that is a string', { rid: 'GENERAL', msg: 'x', attachments: [{ collapsed: 'yes' }] }, 'attachments[0].collapsed'],
+    ['an attachment image_url that is not a URL', { rid: 'GENERAL', msg: 'x', attachments: [{ image_url: 'logo.png' }] }, 'attachments[0].image_url'],
+    ['an attachment title_link with a javascript: URL', { rid: 'GENERAL', msg: 'x', attachments: [{ title_link: 'javascript:x' }] }, 'attachments[0].title_link'],
+    ['an attachment ts that is not a time', { rid: 'GENERAL', msg: 'x', attachments: [{ ts: 'yesterday' }] }, 'attachments[0].ts'],
+    ['an attachment field without a title', { rid: 'GENERAL', msg: 'x', attachments: [{ fields: [{ value: 'v' }] }] }, 'attachments[0].fields[0].title'],
+    ['an attachment field with an empty value', { rid: 'GENERAL', msg: 'x', attachments: [{ fields: [{ title: 't', value: '' }] }] }, 'attachments[0].fields[0].value'],
+    ['a nested attachment of the wrong type', { rid: 'GENERAL', msg: 'x', attachments: [{ attachments: [{ text: 1 }] }] }, 'attachments[0].attachments[0].text'],
+    ['blocks that are not an array', { rid: 'GENERAL', msg: 'x', blocks: { type: 'divider' } }, 'blocks'],
+    ['a block without a type', { rid: 'GENERAL', blocks: [{ text: 'x' }] }, 'blocks[0].type'],
   ])('refuses %s, naming the field', (_label, message, field) => {
     expect(refusal(message).field).toBe(field);
   });
@@ -73,12 +87,74 @@ describe('validateOutgoingMessage', () => {
   });
 
   it.each(['attachments', 'alias', 'avatar', 'emoji', 'blocks'])(
-    'refuses %s, saying it belongs to the REST API',
+    'accepts %s and routes the message over REST, where the realtime method refuses it',
     (field) => {
-      const error = refusal({ rid: 'GENERAL', msg: 'x', [field]: field === 'attachments' || field === 'blocks' ? [] : 'v' });
-      expect(error.field).toBe(field);
-      expect(error.message).toContain('REST API');
-      expect(realtimeFieldProblem({ [field]: 'v' })?.field).toBe(field);
+      const message = { rid: 'GENERAL', msg: 'x', [field]: field === 'attachments' || field === 'blocks' ? [] : 'v' };
+      validateOutgoingMessage(message as OutgoingMessage);
+      expect(messageTransport(message)).toBe('rest');
+      const problem = realtimeFieldProblem(message);
+      expect(problem?.field).toBe(field);
+      expect(problem?.problem).toContain('REST API');
     },
   );
+
+  it.each([
+    ['an unknown key', { rid: 'GENERAL', msg: 'x', text: 'hi' }, 'text'],
+    ['a u field', { rid: 'GENERAL', msg: 'x', u: { _id: 'x' } }, 'u'],
+  ])('accepts %s and routes the message over REST', (_label, message, field) => {
+    validateOutgoingMessage(message as unknown as OutgoingMessage);
+    expect(messageTransport(message)).toBe('rest');
+    expect(realtimeFieldProblem(message)?.field).toBe(field);
+  });
+
+  it('routes a message with only realtime fields over the WebSocket, ignoring fields set to undefined', () => {
+    expect(messageTransport({ rid: 'GENERAL', msg: 'x', tmid: 'a', tshow: true })).toBe('realtime');
+    expect(messageTransport({ rid: 'GENERAL', msg: 'x', attachments: undefined })).toBe('realtime');
+  });
+
+  it('accepts a full rich message as the REST document shows it, and a message of blocks only', () => {
+    validateOutgoingMessage({
+      rid: 'GENERAL',
+      msg: 'Sample message',
+      alias: 'Gruggy',
+      emoji: ':smirk:',
+      avatar: 'http://res.guggy.com/logo_128.png',
+      attachments: [
+        {
+          color: '#ff0000',
+          text: 'Yay for gruggy!',
+          ts: new Date('2016-12-09T16:53:06.761Z'),
+          thumb_url: 'http://res.guggy.com/logo_128.png',
+          message_link: 'https://google.com',
+          collapsed: false,
+          author_name: 'Bradley Hilton',
+          author_link: 'https://rocket.chat/',
+          author_icon: 'https://avatars.githubusercontent.com/u/850391?v=3',
+          title: 'Attachment Example',
+          title_link: 'https://youtube.com',
+          title_link_download: true,
+          image_url: 'http://res.guggy.com/logo_128.png',
+          audio_url: 'http://www.w3schools.com/tags/horse.mp3',
+          video_url: 'http://www.w3schools.com/tags/movie.mp4',
+          fields: [{ short: true, title: 'Test', value: 'Testing out something or other' }],
+        },
+        { text: 'an ISO time', ts: '2016-12-09T16:53:06.761Z' },
+        { text: 'epoch milliseconds', ts: 1481302386761 },
+      ],
+    });
+    validateOutgoingMessage({
+      rid: 'GENERAL',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: '*Text example* Normal message `code` here' } },
+        { type: 'divider' },
+        { type: 'section', fields: [{ type: 'mrkdwn', text: '*Field 1*' }, { type: 'mrkdwn', text: 'Field 2' }] },
+      ],
+    });
+  });
+
+  it('names the path of a refused field inside attachments in its message', () => {
+    const error = refusal({ rid: 'GENERAL', msg: 'x', attachments: [{ text: 'a' }, { fields: [{ title: 't', value: 'v' }, { title: 5, value: 'v' }] }] });
+    expect(error.field).toBe('attachments[1].fields[1].title');
+    expect(error.message).toContain('attachments[1].fields[1].title');
+  });
 });
