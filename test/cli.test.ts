@@ -107,6 +107,8 @@ describe('rocketchat-ddp usage errors', () => {
     [['listen', '--bogus'], "Unknown option '--bogus'"],
     [['serve', '--port', 'eighty'], '--port must be a port number'],
     [['serve', '--user', 'nocolon'], '--user must be name:password'],
+    [['send', '--room', 'general', '--attachment-json', '{"title":', 'hi'], '--attachment-json must be JSON'],
+    [['send', '--room', 'general', '--attachment-json', '"text"', 'hi'], '--attachment-json must be an attachment object'],
   ])('exits 2 for %j with a one-line explanation', async (args, expected) => {
     const result = await run(args);
     expect(result.code).toBe(2);
@@ -147,6 +149,38 @@ describe('rocketchat-ddp send', () => {
     expect(result.stderr).not.toContain(wrong);
     expect(result.stderr).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
     expect(server.messages()).toHaveLength(0);
+  });
+
+  it('sends an attachment, an alias and an emoji over REST and prints the stored message', async () => {
+    const server = await startServer();
+    server.addUser({ username: 'ci', password: PASSWORD, roles: ['bot'] });
+    const attachment = { title: 'Build #42', color: '#2de0a5', ts: '2016-12-09T16:53:06.761Z', fields: [{ title: 'status', value: 'passed', short: true }] };
+    const result = await run([
+      'send', '--url', server.url, '--user', 'ci', '--password', PASSWORD, '--room', 'general',
+      '--attachment-json', JSON.stringify(attachment), '--alias', 'CI', '--emoji', ':robot:', 'build', 'done',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [message] = jsonLines(result.stdout) as [{ _id: string }];
+    expect(message).toMatchObject({ rid: 'GENERAL', msg: 'build done', alias: 'CI', emoji: ':robot:', attachments: [attachment] });
+    expect(server.transportOf(message._id)).toBe('rest');
+    expect(result.stdout).not.toContain(PASSWORD);
+  });
+
+  it('sends attachments without text, and exits 1 saying which permission an alias needs', async () => {
+    const server = await startServer();
+    const attachments = [{ text: 'first' }, { text: 'second' }];
+    const sent = await run(['send', '--room', 'general', '--attachment-json', JSON.stringify(attachments)], {
+      RC_URL: server.url, RC_USER: 'bot', RC_PASSWORD: PASSWORD,
+    });
+    expect(sent.code).toBe(0);
+    expect(jsonLines(sent.stdout)).toMatchObject([{ msg: '', attachments }]);
+    const refused = await run(['send', '--room', 'general', '--alias', 'Someone else', 'hi'], {
+      RC_URL: server.url, RC_USER: 'bot', RC_PASSWORD: PASSWORD,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^rocketchat-ddp: MessageNotDeliveredError: .*message-impersonate.*\n$/);
+    expect(server.messages()).toHaveLength(1);
   });
 
   it('exits 1 with one line when nothing listens at the URL', async () => {

@@ -17,6 +17,7 @@ export const USAGE: Readonly<Record<'main' | 'send' | 'listen' | 'serve' | 'demo
 
 Commands:
   send --room <name|id> <text>   send a message, print the stored message as one JSON line
+                                 (--attachment-json, --alias, --emoji for rich messages)
   listen --room <name|id>        print one JSON line per message until interrupted
   serve [--port N] [--user name:password]… [--room name]…
                                  run the built-in fake Rocket.Chat server
@@ -28,8 +29,16 @@ Exit codes: 0 success, 1 failure, 2 usage error.`,
   send: `Usage: rocketchat-ddp send --room <name|id> [options] <text>
 
 Sends <text> to the room and prints the message as the server stored it, as one JSON line.
+A message with an attachment, an alias or an emoji goes over the server's REST API
+(Rocket.Chat 7.1 and later take these only there), with the same login.
 
-  --room <name|id>     room name (e.g. general) or id (e.g. GENERAL)
+  --room <name|id>          room name (e.g. general) or id (e.g. GENERAL)
+  --attachment-json <json>  an attachment, as JSON: {"title":"…","text":"…","color":"#2de0a5",
+                            "fields":[{"title":"…","value":"…","short":true}]} or an array of
+                            them (repeatable; <text> may then be left out)
+  --alias <name>            the name shown instead of the user's (the server requires the
+                            message-impersonate permission, which bots have)
+  --emoji <:emoji:>         an emoji shown as the avatar, e.g. :robot:
 
 ${CONNECTION_FLAGS}`,
 

@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { RocketChatClient, isDdpError } from '../index.js';
-import type { IMessage, LoginCredentials } from '../index.js';
+import type { IMessage, LoginCredentials, OutgoingAttachment, OutgoingMessage } from '../index.js';
 import { FakeRocketChatServer } from '../testing/index.js';
 import { USAGE } from './help.js';
 
@@ -103,19 +103,47 @@ async function openClient(connection: Connection): Promise<RocketChatClient> {
 }
 
 async function send(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...CONNECTION_OPTIONS, room: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    ...CONNECTION_OPTIONS,
+    room: { type: 'string' },
+    'attachment-json': { type: 'string', multiple: true },
+    alias: { type: 'string' },
+    emoji: { type: 'string' },
+  });
   if (!values.room) throw new UsageError('send needs --room <name|id>');
-  if (positionals.length === 0) throw new UsageError('send needs the text to send');
+  const attachments = (values['attachment-json'] ?? []).flatMap(parseAttachments);
+  if (positionals.length === 0 && attachments.length === 0) throw new UsageError('send needs the text to send (or --attachment-json)');
   const connection = connectionFrom(values);
   const client = await openClient(connection);
   try {
     const rid = await client.getRoomId(values.room);
-    const message = await client.sendMessage({ rid, msg: positionals.join(' ') });
-    printJson(message);
+    const message: OutgoingMessage = {
+      rid,
+      msg: positionals.join(' '),
+      ...(attachments.length === 0 ? {} : { attachments }),
+      ...(values.alias === undefined ? {} : { alias: values.alias }),
+      ...(values.emoji === undefined ? {} : { emoji: values.emoji }),
+    };
+    printJson(await client.sendMessage(message));
     return 0;
   } finally {
     await client.close();
   }
+}
+
+/** The attachments of one `--attachment-json`: an attachment object, or an array of them. */
+function parseAttachments(text: string): OutgoingAttachment[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError('--attachment-json must be JSON: an attachment object or an array of them');
+  }
+  const list = Array.isArray(value) ? value : [value];
+  if (!list.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))) {
+    throw new UsageError('--attachment-json must be an attachment object or an array of them');
+  }
+  return list as OutgoingAttachment[];
 }
 
 async function listen(args: readonly string[]): Promise<number> {
