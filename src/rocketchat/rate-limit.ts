@@ -6,6 +6,10 @@
  * second, first come first served. It owns one timer, armed only while someone waits, and
  * {@link SendPacer.close} releases it and every waiter.
  *
+ * The realtime limit is the user's (all their calls count), so a refusal there holds every
+ * send; the REST limit is the endpoint's, so a REST refusal (`error-too-many-requests`, HTTP
+ * 429) holds only the refused send, and messages going over the WebSocket carry on.
+ *
  * @module
  */
 import { DdpClosedError } from '../ddp/errors.js';
@@ -52,6 +56,12 @@ interface Waiter {
   detach(): void;
 }
 
+/** A waiter that may not go before a given time. */
+interface Held {
+  readonly waiter: Waiter;
+  readonly at: number;
+}
+
 /**
  * A FIFO gate: `acquire()` resolves when a send may start without exceeding `limit` sends in
  * any `windowMs`. `pause(ms)` holds every send for a while (after the server said
@@ -65,6 +75,8 @@ export class SendPacer {
   readonly #started: number[] = [];
   /** Waiters, first served first. */
   readonly #queue: Waiter[] = [];
+  /** Waiters that may not go yet (`delayMs`), earliest first; they join the front of the queue when due. */
+  readonly #held: Held[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = 0;
   #pausedUntil = 0;
@@ -79,15 +91,16 @@ export class SendPacer {
 
   /** How many sends are waiting for their turn. */
   get waiting(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#held.length;
   }
 
   /**
    * Resolves when the caller may send. With `priority`, the caller goes before every waiter
-   * (used for a retry, so it keeps its place). Rejects with the signal's reason when aborted
+   * (used for a retry, so it keeps its place). With `delayMs`, it waits at least that long
+   * first, without holding up anyone else. Rejects with the signal's reason when aborted
    * while waiting, and with `DdpClosedError` after {@link close}.
    */
-  acquire(options: { signal?: AbortSignal | undefined; priority?: boolean } = {}): Promise<void> {
+  acquire(options: { signal?: AbortSignal | undefined; priority?: boolean; delayMs?: number } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new DdpClosedError('the client is closed'));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -95,6 +108,8 @@ export class SendPacer {
       const onAbort = (): void => {
         const index = this.#queue.indexOf(waiter);
         if (index >= 0) this.#queue.splice(index, 1);
+        const heldIndex = this.#held.findIndex((held) => held.waiter === waiter);
+        if (heldIndex >= 0) this.#held.splice(heldIndex, 1);
         reject(signal?.reason);
         this.#pump();
       };
@@ -104,7 +119,13 @@ export class SendPacer {
         detach: () => signal?.removeEventListener('abort', onAbort),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.priority === true) this.#queue.unshift(waiter);
+      const delayMs = options.delayMs ?? 0;
+      if (delayMs > 0) {
+        const at = this.#now() + delayMs;
+        let index = this.#held.length;
+        while (index > 0 && (this.#held[index - 1]?.at ?? 0) > at) index--;
+        this.#held.splice(index, 0, { waiter, at });
+      } else if (options.priority === true) this.#queue.unshift(waiter);
       else this.#queue.push(waiter);
       this.#pump();
     });
@@ -123,7 +144,7 @@ export class SendPacer {
     this.#closed = true;
     this.#clearTimer();
     const error = new DdpClosedError('the client is closed');
-    for (const waiter of this.#queue.splice(0)) {
+    for (const waiter of [...this.#queue.splice(0), ...this.#held.splice(0).map((held) => held.waiter)]) {
       waiter.detach();
       waiter.reject(error);
     }
@@ -134,9 +155,18 @@ export class SendPacer {
     this.#timer = undefined;
   }
 
-  /** Lets waiters through while the window has room; otherwise arms the timer for the next opening. */
+  /**
+   * Moves the held waiters that are due to the front of the queue, lets waiters through while
+   * the window has room, and arms the timer for the next opening or the next held waiter.
+   */
   #pump(): void {
     if (this.#closed) return;
+    const due = this.#held.filter((held) => held.at <= this.#now());
+    if (due.length > 0) {
+      this.#held.splice(0, due.length);
+      this.#queue.unshift(...due.map((held) => held.waiter));
+    }
+    let wakeAt: number | undefined;
     while (this.#queue.length > 0) {
       const now = this.#now();
       while (this.#started.length > 0 && (this.#started[0] ?? 0) + this.#windowMs <= now) this.#started.shift();
@@ -144,8 +174,8 @@ export class SendPacer {
       if (this.#pausedUntil > now) openAt = this.#pausedUntil;
       else if (this.#started.length >= this.#limit) openAt = (this.#started[0] ?? now) + this.#windowMs;
       if (openAt > now) {
-        this.#arm(openAt);
-        return;
+        wakeAt = openAt;
+        break;
       }
       const waiter = this.#queue.shift();
       if (waiter === undefined) break;
@@ -153,7 +183,10 @@ export class SendPacer {
       waiter.detach();
       waiter.resolve();
     }
-    this.#clearTimer();
+    const heldAt = this.#held[0]?.at;
+    if (heldAt !== undefined && (wakeAt === undefined || heldAt < wakeAt)) wakeAt = heldAt;
+    if (wakeAt === undefined) this.#clearTimer();
+    else this.#arm(wakeAt);
   }
 
   #arm(at: number): void {
@@ -169,9 +202,10 @@ export class SendPacer {
 
 /**
  * Runs `attempt` with pacing and retries: waits for the pacer, and when the server answers
- * `too-many-requests` (or `attempt` rejects with a {@link RateLimitedError}, as a REST 429
- * does), holds the pacer for the server's `timeToReset` and tries again first in line, at
- * most `maxRetries` times; then rejects with {@link RateLimitedError}. Without a
+ * `too-many-requests`, holds the pacer for the server's `timeToReset` and tries again first
+ * in line, at most `maxRetries` times; then rejects with {@link RateLimitedError}. When
+ * `attempt` rejects with a REST refusal (`error-too-many-requests`), only this call waits
+ * `retryAfterMs` before its retry. Without a
  * pacer (`rateLimit: false`) it calls once and turns `too-many-requests` into
  * `RateLimitedError` at once. Other errors pass through unchanged.
  */
@@ -180,8 +214,9 @@ export async function withRateLimit<T>(
   options: { pacer: SendPacer | undefined; maxRetries: number; signal?: AbortSignal | undefined },
 ): Promise<T> {
   const { pacer, maxRetries, signal } = options;
+  let delayMs = 0;
   for (let retries = 0; ; retries++) {
-    if (pacer !== undefined) await pacer.acquire({ signal, priority: retries > 0 });
+    if (pacer !== undefined) await pacer.acquire({ signal, priority: retries > 0, delayMs });
     try {
       return await attempt();
     } catch (error) {
@@ -190,7 +225,12 @@ export async function withRateLimit<T>(
       else if (hasErrorCode(error, RocketChatErrorCode.TooManyRequests)) limited = new RateLimitedError(error);
       else throw error;
       if (pacer === undefined || retries >= maxRetries) throw limited;
-      pacer.pause(limited.retryAfterMs);
+      if (limited.error === RocketChatErrorCode.RestTooManyRequests) {
+        delayMs = limited.retryAfterMs; // the REST endpoint's limit: only this send waits
+      } else {
+        delayMs = 0;
+        pacer.pause(limited.retryAfterMs); // the user's limit: every send waits
+      }
     }
   }
 }

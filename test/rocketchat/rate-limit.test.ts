@@ -7,6 +7,13 @@ function tooManyRequests(timeToReset: number): DdpMethodError {
   return new DdpMethodError('too-many-requests', 'Error, too many requests.', { timeToReset }, { method: 'sendMessage' });
 }
 
+/** A REST 429 as the REST transport reports it. */
+function restTooManyRequests(timeToReset: number): RateLimitedError {
+  return new RateLimitedError(
+    new DdpMethodError('error-too-many-requests', 'Error, too many requests.', { status: 429, timeToReset }, { method: 'chat.sendMessage' }),
+  );
+}
+
 describe('SendPacer', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
@@ -76,6 +83,36 @@ describe('SendPacer', () => {
     expect(pacer.waiting).toBe(0);
   });
 
+  it('holds a delayed waiter for its delay without holding up the others', async () => {
+    const pacer = new SendPacer({ limit: 5 });
+    const order: [string, number][] = [];
+    const delayed = pacer.acquire({ delayMs: 300, priority: true }).then(() => void order.push(['delayed', Date.now()]));
+    const other = pacer.acquire().then(() => void order.push(['other', Date.now()]));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual([['other', 0]]);
+    expect(pacer.waiting).toBe(1);
+    await vi.advanceTimersByTimeAsync(300);
+    await Promise.all([delayed, other]);
+    expect(order).toEqual([
+      ['other', 0],
+      ['delayed', 300],
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects an aborted delayed waiter, and a delayed waiter on close', async () => {
+    const pacer = new SendPacer({ limit: 5 });
+    const controller = new AbortController();
+    const aborted = pacer.acquire({ delayMs: 500, signal: controller.signal });
+    const closed = pacer.acquire({ delayMs: 800 });
+    controller.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    expect(pacer.waiting).toBe(1);
+    pacer.close();
+    await expect(closed).rejects.toBeInstanceOf(DdpClosedError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('rejects waiters with DdpClosedError on close and leaves no timer behind', async () => {
     const pacer = new SendPacer({ limit: 1 });
     await pacer.acquire();
@@ -131,6 +168,26 @@ describe('withRateLimit', () => {
     expect((error as RateLimitedError).retryAfterMs).toBe(100);
     expect((error as RateLimitedError).method).toBe('sendMessage');
     expect(attempts).toBe(4);
+  });
+
+  it('retries a REST 429 after retryAfterMs without holding the sends of others', async () => {
+    const pacer = new SendPacer({ limit: 5 });
+    const attempts: number[] = [];
+    const rest = withRateLimit(
+      async () => {
+        attempts.push(Date.now());
+        if (attempts.length === 1) throw restTooManyRequests(600);
+        return 'sent over REST';
+      },
+      { pacer, maxRetries: 3 },
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    const realtime = withRateLimit(async () => Date.now(), { pacer, maxRetries: 3 });
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(realtime).resolves.toBe(100);
+    await vi.advanceTimersByTimeAsync(600);
+    await expect(rest).resolves.toBe('sent over REST');
+    expect(attempts).toEqual([0, 600]);
   });
 
   it('without a pacer rejects a rate-limited call at once and passes other errors through', async () => {

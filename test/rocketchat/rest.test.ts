@@ -291,6 +291,22 @@ describe('sendMessage over REST maps every answer of the server', () => {
     expect(server.messages().map((message) => message.msg).sort()).toStrictEqual(['a', 'b', 'c']);
   });
 
+  it('a 429 holds only the refused REST send: plain messages go on, and close() ends the wait', async () => {
+    const { server, client } = await setup({
+      server: { rateLimit: { rest: { limit: 1, windowMs: 60_000 } } },
+      client: { rateLimit: { maxRetries: 3 } },
+      user: { roles: ['user'] },
+    });
+    await client.sendMessage({ rid: 'GENERAL', msg: 'first', emoji: ':one:' });
+    const waiting = failure(client.sendMessage({ rid: 'GENERAL', msg: 'second', emoji: ':two:' }));
+    await waitFor(() => server.restRequests.some((request) => request.status === 429));
+    const plain = await client.sendMessage({ rid: 'GENERAL', msg: 'plain' });
+    expect(server.transportOf(plain._id)).toBe('ddp');
+    await client.close();
+    expect(await waiting).toBeInstanceOf(DdpClosedError);
+    expect(server.messages().map((message) => message.msg)).toStrictEqual(['first', 'plain']);
+  });
+
   it('a 503 from a proxy: resent at once with the same _id, and delivered', async () => {
     const server = await startServer();
     server.addUser({ username: 'bot', password: 'pass', roles: ['bot'] });
