@@ -46,6 +46,7 @@ const NOT_ENOUGH_PERMISSION = 'Not enough permission';
 
 /** The REST credentials: the realtime login's user id and token. */
 export interface RestCredentials {
+  /** Sent as `X-User-Id`. */
   readonly userId: string;
   /** Secret: sent as `X-Auth-Token`, never put in an error. */
   readonly token: string;
@@ -53,7 +54,9 @@ export interface RestCredentials {
 
 /** Options of {@link RestTransport.sendMessage}. */
 export interface RestSendOptions {
+  /** The realtime login's user id and token. */
   readonly credentials: RestCredentials;
+  /** The URLs of the text the server may unfurl (see `SendMessageOptions.previewUrls`). */
   readonly previewUrls?: readonly string[] | undefined;
   /** The caller's signal: aborting rejects with its reason. */
   readonly signal?: AbortSignal | undefined;
