@@ -142,13 +142,17 @@ export type MessagesOptions = MessageIteratorOptions;
  * (what leaving a `for await` loop calls) unsubscribes.
  */
 export interface MessageStream extends AsyncIterableIterator<IMessage, undefined> {
+  /** The next message, when it arrives; rejects with the error that ended the stream, if one did. */
   next(): Promise<IteratorResult<IMessage, undefined>>;
+  /** Stops: unsubscribes and ends the iteration (what leaving a `for await` loop calls). */
   return(): Promise<IteratorResult<IMessage, undefined>>;
 }
 
 /** Someone started or stopped typing in a room. */
 export interface TypingEvent {
+  /** The room. */
   readonly rid: string;
+  /** Who started or stopped typing. */
   readonly username: string;
   /** `true` while they type. */
   readonly typing: boolean;
@@ -158,6 +162,7 @@ export interface TypingEvent {
 
 /** A message was deleted. */
 export interface MessageDeletedEvent {
+  /** The room. */
   readonly rid: string;
   /** The deleted message's `_id`. */
   readonly messageId: string;
@@ -708,7 +713,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    * Opens (or finds) the direct-message room with these users.
    * @throws {DdpMethodError} `error-invalid-user`, `error-not-allowed`.
    */
-  async createDirectMessage(...usernames: string[]): Promise<{ rid: string }> {
+  async createDirectMessage(...usernames: string[]): Promise<{
+    /** The direct-message room's id. */
+    rid: string;
+  }> {
     const result = await this.#call('createDirectMessage', usernames);
     const rid = typeof result === 'object' && result !== null ? (result as { rid?: unknown }).rid : undefined;
     if (typeof rid !== 'string') throw new DdpProtocolError('createDirectMessage did not answer { rid }', result);

@@ -72,6 +72,7 @@ function methodOptions(source: DdpMethodError): { method?: string; cause: unknow
  * not run. With `rateLimit` on, `sendMessage` waits and retries before giving up with this.
  */
 export class RateLimitedError extends DdpMethodError {
+  /** Always `'RateLimitedError'` (the guards check it, across realms too). */
   override name = 'RateLimitedError';
   /** How long to wait before trying again, in milliseconds (the server's `details.timeToReset`). */
   readonly retryAfterMs: number;
@@ -95,6 +96,7 @@ export class RateLimitedError extends DdpMethodError {
  * (`'login'`).
  */
 export class TwoFactorRequiredError extends DdpMethodError {
+  /** Always `'TwoFactorRequiredError'` (the guards check it, across realms too). */
   override name = 'TwoFactorRequiredError';
   /** The two-factor method the server chose: `'totp'` or `'email'` (not the DDP method: see the class notes). */
   override readonly method: string;
@@ -127,6 +129,7 @@ export class TwoFactorRequiredError extends DdpMethodError {
  * explained itself (a private notice on `stream-notify-user`), `reason` quotes it.
  */
 export class MessageNotDeliveredError extends DdpError {
+  /** Always `'MessageNotDeliveredError'` (the guards check it, across realms too). */
   override name = 'MessageNotDeliveredError';
   /** The `_id` the message was sent with; it is not stored on the server. */
   readonly messageId: string;
@@ -155,6 +158,7 @@ export class MessageNotDeliveredError extends DdpError {
 
 /** A message was refused before sending (nothing was sent): `field` names what was wrong. */
 export class InvalidMessageError extends DdpError {
+  /** Always `'InvalidMessageError'` (the guards check it, across realms too). */
   override name = 'InvalidMessageError';
   /** The offending field, e.g. `'msg'`, `'rid'`, `'tshow'`, `'attachments'`; `'message'` for the value as a whole. */
   readonly field: string;
@@ -169,6 +173,7 @@ export class InvalidMessageError extends DdpError {
  * arrived than its buffer holds. Nothing is dropped silently.
  */
 export class StreamOverflowError extends DdpError {
+  /** Always `'StreamOverflowError'` (the guards check it, across realms too). */
   override name = 'StreamOverflowError';
   /** The room (or `'__my_messages__'`) of the iterator. */
   readonly rid: string;

@@ -23,7 +23,9 @@ export interface IUserRef {
 export interface IMessageMention {
   /** The user's (or team's) id; `"all"` / `"here"` for those mentions. */
   readonly _id: string;
+  /** The mentioned user's username (`'all'` or `'here'` for those mentions). */
   readonly username?: string;
+  /** The mentioned user's display name, when the server sends one. */
   readonly name?: string;
   /** `'user'` or `'team'`. */
   readonly type?: string;
@@ -32,20 +34,26 @@ export interface IMessageMention {
 
 /** A channel mentioned in a message (`#general`). */
 export interface IMessageChannel {
+  /** The room's id. */
   readonly _id: string;
+  /** The room's name, as written after `#`. */
   readonly name: string;
+  /** The room's display name, when the server sends one. */
   readonly fname?: string;
   readonly [field: string]: unknown;
 }
 
 /** A URL found in a message; `meta` is filled later by the server's link preview. */
 export interface IMessageUrl {
+  /** The URL, as found in the text. */
   readonly url: string;
   /** Preview metadata (`ogTitle`, `pageTitle`…); `{}` until the server has unfurled the URL. */
   readonly meta?: Readonly<Record<string, string>>;
   /** `true` when the URL is not to be unfurled (it was left out of `previewUrls`). */
   readonly ignoreParse?: boolean;
+  /** Headers of the page (`contentType`, `contentLength`), once the server has fetched it. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The URL's parts (`host`, `pathname`…), once the server has fetched it. */
   readonly parsedUrl?: Readonly<Record<string, unknown>>;
   readonly [field: string]: unknown;
 }
@@ -69,6 +77,7 @@ export interface IMessageReaction {
   readonly usernames: readonly string[];
   /** Their display names, when the server keeps them. */
   readonly names?: readonly string[];
+  /** For federated rooms: the ids of the federation events behind the reactions. */
   readonly federationReactionEventIds?: Readonly<Record<string, string>>;
 }
 
@@ -98,20 +107,33 @@ export interface MessageAttachmentFields {
   readonly message_link?: string;
   /** `true`: shown collapsed, title only. */
   readonly collapsed?: boolean;
+  /** The author's name, shown above the text. */
   readonly author_name?: string;
+  /** Makes the author's name a link to this URL. */
   readonly author_link?: string;
+  /** A small icon beside the author's name (a URL). */
   readonly author_icon?: string;
+  /** The title, shown above the text. */
   readonly title?: string;
+  /** Makes the title a link to this URL. */
   readonly title_link?: string;
   /** `true`: a download button beside the title. */
   readonly title_link_download?: boolean;
+  /** An image shown in the attachment (a URL). */
   readonly image_url?: string;
+  /** The image's MIME type, e.g. `'image/png'`. */
   readonly image_type?: string;
+  /** The image's size, in bytes. */
   readonly image_size?: number;
+  /** An audio file played in the attachment (a URL). */
   readonly audio_url?: string;
+  /** The audio file's MIME type. */
   readonly audio_type?: string;
+  /** A video played in the attachment (a URL). */
   readonly video_url?: string;
+  /** The video's MIME type. */
   readonly video_type?: string;
+  /** A description of the attached file (for an upload: the text sent with it). */
   readonly description?: string;
   /** Labelled values, shown as a grid. */
   readonly fields?: readonly IMessageAttachmentField[];
@@ -136,13 +158,16 @@ export interface OutgoingAttachment extends MessageAttachmentFields {
    * also takes the string itself or epoch milliseconds.
    */
   readonly ts?: Date | string | number;
+  /** Nested attachments (a quoted message's own), sent the same way. */
   readonly attachments?: readonly OutgoingAttachment[];
   readonly [field: string]: unknown;
 }
 
 /** A text object of a UIKit block: plain text or Markdown (`'mrkdwn'`). */
 export interface UiKitText {
+  /** `'plain_text'`, or `'mrkdwn'` for Markdown. */
   readonly type: 'plain_text' | 'mrkdwn';
+  /** The text. */
   readonly text: string;
   /** For `plain_text`: turn `:shortcodes:` into emoji. */
   readonly emoji?: boolean;
@@ -150,22 +175,31 @@ export interface UiKitText {
 
 /** A button of a UIKit `actions` block (or a section's accessory). */
 export interface UiKitButton {
+  /** Always `'button'`. */
   readonly type: 'button';
+  /** The button's label. */
   readonly text: UiKitText;
   /** Reported to the app that handles the action. */
   readonly actionId?: string;
+  /** Reported with the action, to the app that handles it. */
   readonly value?: string;
   /** Opens this URL instead of reporting an action. */
   readonly url?: string;
+  /** How the button looks. */
   readonly style?: 'primary' | 'danger' | 'secondary' | 'success' | 'warning';
+  /** The app that handles its action. */
   readonly appId?: string;
+  /** The block it belongs to, as the actions it reports name it. */
   readonly blockId?: string;
 }
 
 /** An image element, inside a `context` block or as a section's accessory. */
 export interface UiKitImageElement {
+  /** Always `'image'`. */
   readonly type: 'image';
+  /** The image's URL. */
   readonly imageUrl: string;
+  /** A text describing the image, for screen readers. */
   readonly altText: string;
 }
 
@@ -179,45 +213,60 @@ export interface UiKitBlockBase {
 
 /** A `section`: text, a grid of fields, and an optional accessory. */
 export interface UiKitSectionBlock extends UiKitBlockBase {
+  /** Always `'section'`. */
   readonly type: 'section';
+  /** The section's text. */
   readonly text?: UiKitText;
+  /** Texts shown as a grid. */
   readonly fields?: readonly UiKitText[];
+  /** An element shown beside the text: a button, an image… */
   readonly accessory?: UiKitButton | UiKitImageElement | UiKitElement;
 }
 
 /** A horizontal rule. */
 export interface UiKitDividerBlock extends UiKitBlockBase {
+  /** Always `'divider'`. */
   readonly type: 'divider';
 }
 
 /** Small text and images. */
 export interface UiKitContextBlock extends UiKitBlockBase {
+  /** Always `'context'`. */
   readonly type: 'context';
+  /** The texts and images, shown small, in a row. */
   readonly elements: readonly (UiKitText | UiKitImageElement)[];
 }
 
 /** An image. */
 export interface UiKitImageBlock extends UiKitBlockBase {
+  /** Always `'image'`. */
   readonly type: 'image';
+  /** The image's URL. */
   readonly imageUrl: string;
+  /** A text describing the image, for screen readers. */
   readonly altText: string;
+  /** A title shown with the image. */
   readonly title?: UiKitText;
 }
 
 /** A row of interactive elements (buttons, menus…). */
 export interface UiKitActionsBlock extends UiKitBlockBase {
+  /** Always `'actions'`. */
   readonly type: 'actions';
+  /** The buttons and other elements, in a row. */
   readonly elements: readonly (UiKitButton | UiKitElement)[];
 }
 
 /** Any other interactive element (menus, date pickers…), typed loosely. */
 export interface UiKitElement {
+  /** The element type, e.g. `'static_select'`, `'datepicker'`, `'overflow'`. */
   readonly type: string;
   readonly [field: string]: unknown;
 }
 
 /** Any other block type (`preview`, `callout`, `input`…), typed loosely. */
 export interface UiKitOtherBlock extends UiKitBlockBase {
+  /** The block type, e.g. `'preview'`, `'callout'`, `'input'`. */
   readonly type: string;
   readonly [field: string]: unknown;
 }
@@ -237,9 +286,13 @@ export type UiKitBlock =
 
 /** A file attached to a message. */
 export interface IMessageFile {
+  /** The uploaded file's id. */
   readonly _id: string;
+  /** The file name. */
   readonly name: string;
+  /** The MIME type, e.g. `'image/png'`. */
   readonly type: string;
+  /** The size, in bytes. */
   readonly size?: number;
   readonly [field: string]: unknown;
 }
@@ -308,13 +361,17 @@ export interface IMessage {
   readonly blocks?: readonly UiKitBlock[];
   /** Files. */
   readonly file?: IMessageFile;
+  /** The files attached; `file` is the main one. */
   readonly files?: readonly IMessageFile[];
   /** `false` when the message must not be grouped with the previous one. */
   readonly groupable?: boolean;
   /** `true` for an ephemeral message only its recipient sees. */
   readonly private?: boolean;
   /** Users who starred it. */
-  readonly starred?: readonly { readonly _id: string }[];
+  readonly starred?: readonly {
+    /** A user who starred it. */
+    readonly _id: string;
+  }[];
   /** The name shown instead of the sender's (sent by a bot or an integration). */
   readonly alias?: string;
   /** The avatar URL shown instead of the sender's. */
@@ -327,6 +384,7 @@ export interface IMessage {
   readonly e2e?: string;
   /** Encrypted content (E2E). */
   readonly content?: Readonly<Record<string, unknown>>;
+  /** Custom fields set when the message was sent. */
   readonly customFields?: Readonly<Record<string, unknown>>;
   /** `true` when unread (read receipts enabled). */
   readonly unread?: boolean;
@@ -353,7 +411,9 @@ export interface Credentials {
 
 /** A password login by username, optionally with a two-factor code. */
 export interface UsernamePasswordLogin {
+  /** The user's username. */
   readonly username: string;
+  /** The password; it is sent as its SHA-256 digest, never in clear. */
   readonly password: string;
   /** The two-factor code (TOTP app or e-mail), after a `TwoFactorRequiredError`. */
   readonly code?: string;
@@ -361,7 +421,9 @@ export interface UsernamePasswordLogin {
 
 /** A password login by e-mail address, optionally with a two-factor code. */
 export interface EmailPasswordLogin {
+  /** The user's e-mail address. */
   readonly email: string;
+  /** The password; it is sent as its SHA-256 digest, never in clear. */
   readonly password: string;
   /** The two-factor code (TOTP app or e-mail), after a `TwoFactorRequiredError`. */
   readonly code?: string;
@@ -369,13 +431,17 @@ export interface EmailPasswordLogin {
 
 /** A login with a resume token or a personal access token. */
 export interface ResumeLogin {
+  /** A resume token (`credentials.token` of an earlier login) or a personal access token. */
   readonly resume: string;
 }
 
 /** An LDAP login. The password travels in clear (over TLS): that is how the server takes it. */
 export interface LdapLogin {
+  /** Always `true`: selects the LDAP login. */
   readonly ldap: true;
+  /** The LDAP username. */
   readonly username: string;
+  /** The LDAP password (sent as it is: the server needs it). */
   readonly password: string;
   /** The two-factor code, after a `TwoFactorRequiredError`. */
   readonly code?: string;
@@ -412,13 +478,21 @@ export interface OutgoingMessage {
   readonly ts?: Date;
   /** A message type; leave it out for ordinary messages. */
   readonly t?: string;
+  /** Bot metadata, for a message sent on behalf of an integration. */
   readonly bot?: Readonly<Record<string, unknown>>;
+  /** The encrypted content of an end-to-end encrypted message. */
   readonly content?: Readonly<Record<string, unknown>>;
+  /** End-to-end encryption state: `'pending'` or `'done'`. */
   readonly e2e?: string;
+  /** The mentions of an end-to-end encrypted message, whose text the server cannot read. */
   readonly e2eMentions?: Readonly<Record<string, unknown>>;
+  /** Custom fields, on servers configured to accept them. */
   readonly customFields?: Readonly<Record<string, unknown>>;
+  /** Federation metadata, for federated rooms. */
   readonly federation?: Readonly<Record<string, unknown>>;
+  /** `false`: never grouped with the previous message when displayed. */
   readonly groupable?: boolean;
+  /** `true` for a message that came in by e-mail. */
   readonly sentByEmail?: boolean;
   /** Attachments (sent over REST). */
   readonly attachments?: readonly OutgoingAttachment[];
