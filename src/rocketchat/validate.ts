@@ -37,7 +37,7 @@ export const REALTIME_MESSAGE_FIELDS: Readonly<Record<string, FieldKind>> = {
 
 /**
  * Keys of the message the REST API (`POST /api/v1/chat.sendMessage`) documents and the
- * realtime method refuses. {@link realtimeFieldProblem} is the one place that decides which
+ * realtime method refuses. `realtimeFieldProblem` is the one place that decides which
  * transport a message takes: a message with any of these (or any other key outside
  * {@link REALTIME_MESSAGE_FIELDS}) goes over REST.
  */
@@ -98,7 +98,7 @@ export function realtimeFieldProblem(message: object): { field: string; problem:
 
 /**
  * How `sendMessage` sends a checked message: `'realtime'` when the realtime method takes
- * every field ({@link realtimeFieldProblem} finds nothing), `'rest'` otherwise.
+ * every field (`realtimeFieldProblem` finds nothing), `'rest'` otherwise.
  */
 export function messageTransport(message: object): MessageTransport {
   return realtimeFieldProblem(message) === undefined ? 'realtime' : 'rest';
