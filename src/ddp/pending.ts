@@ -2,8 +2,9 @@
  * The pending-call table: every method call from the moment it is made until it is settled.
  *
  * A call is a small object holding its promise's resolve/reject, its own timeout, its
- * `AbortSignal` listener, its flags and the error created where it was made (so that a
- * rejection points at the caller's code). The table decides what may be written now:
+ * `AbortSignal` listener, its flags and, when the table captures call sites, the error created
+ * where it was made (so that a rejection points at the caller's code). The table decides what
+ * may be written now:
  *
  * - calls go out in the order they were made;
  * - a `wait` call goes out alone, once no other call is in flight, and holds every later call
@@ -72,8 +73,8 @@ export class PendingCall<T = unknown> {
   state: PendingCallState = 'queued';
   /** `updated` arrived for this call (on the current link). */
   hasUpdated = false;
-  /** Created where the call was made: its stack is grafted onto rejections. */
-  readonly origin: Error;
+  /** Created where the call was made, when call sites are captured: its stack is grafted onto rejections. */
+  readonly origin: Error | undefined;
   /** Settles {@link promise} with a value. */
   resolveCall!: (value: T) => void;
   /** Settles {@link promise} with an error. */
@@ -85,7 +86,7 @@ export class PendingCall<T = unknown> {
   /** The listener added to {@link signal}. */
   onAbort: (() => void) | undefined;
 
-  constructor(init: PendingCallInit, origin: Error) {
+  constructor(init: PendingCallInit, origin?: Error) {
     this.id = init.id;
     this.method = init.method;
     this.text = init.text;
@@ -109,6 +110,12 @@ export class PendingCall<T = unknown> {
 export interface PendingCallsOptions {
   /** Called after a call left the table on its own (timeout, abort): a barrier may have lifted. */
   readonly onRelease?: () => void;
+  /**
+   * Capture a stack trace where each call is made, and give it to the call's rejection. Costs
+   * a few microseconds and some memory per call.
+   * @default false
+   */
+  readonly callSiteStacks?: boolean;
 }
 
 /** The table. One per client. */
@@ -122,9 +129,11 @@ export class PendingCalls {
   /** Barrier calls written and not yet done. */
   #barriers = 0;
   readonly #onRelease: (() => void) | undefined;
+  readonly #callSiteStacks: boolean;
 
   constructor(options: PendingCallsOptions = {}) {
     this.#onRelease = options.onRelease;
+    this.#callSiteStacks = options.callSiteStacks === true;
   }
 
   /** Number of calls in the table (queued, in flight, or holding a barrier). */
@@ -147,7 +156,7 @@ export class PendingCalls {
    * other call is queued for {@link takeSendable}. The timeout starts now.
    */
   add<T = unknown>(init: PendingCallInit): PendingCall<T> {
-    const call = new PendingCall<T>(init, new Error('call site'));
+    const call = new PendingCall<T>(init, this.#callSiteStacks ? new Error('call site') : undefined);
     this.#calls.set(call.id, call as PendingCall);
     if (call.session) this.#markSent(call as PendingCall);
     else this.#queue.push(call as PendingCall);
@@ -339,9 +348,10 @@ export class PendingCalls {
 /**
  * Gives `error` the stack of the place the call was made, so that a rejection points at the
  * caller's code rather than at the socket handler that settled it. The stack text is only
- * built if someone reads it.
+ * built if someone reads it. Without an `origin` (call sites not captured), `error` is returned as is.
  */
-export function withCallSite<E extends Error>(error: E, origin: Error): E {
+export function withCallSite<E extends Error>(error: E, origin: Error | undefined): E {
+  if (origin === undefined) return error;
   let stack: string | undefined;
   try {
     Object.defineProperty(error, 'stack', {

@@ -74,13 +74,16 @@ describe('method calls', () => {
   });
 
   it('points the rejection’s stack at the caller', async () => {
-    const { client } = await connectedPair({
-      methods: {
-        fails: () => {
-          throw new ScriptMethodError({ error: 'x' });
+    const { client } = await connectedPair(
+      {
+        methods: {
+          fails: () => {
+            throw new ScriptMethodError({ error: 'x' });
+          },
         },
       },
-    });
+      { callSiteStacks: true },
+    );
     async function theCallingFunction(): Promise<unknown> {
       return client.call('fails');
     }

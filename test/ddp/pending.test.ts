@@ -74,7 +74,7 @@ describe('PendingCalls', () => {
   });
 
   it('gives a rejection the stack of the place the call was made', async () => {
-    const table = new PendingCalls();
+    const table = new PendingCalls({ callSiteStacks: true });
     function makeTheCall() {
       return table.add(init('m'));
     }
