@@ -1,6 +1,9 @@
 /**
  * The WebSocket, behind the WHATWG API every platform offers (`onopen`, `onmessage`,
  * `onclose`, `onerror`), so that Node's `ws`, a browser's and React Native's sockets all work.
+ * A socket made by the `ws` package is listened to through its own `EventEmitter` API
+ * instead: `ws` builds a WHATWG event object for every frame it hands to `onmessage`, and its
+ * `'message'` event hands over the frame without one.
  *
  * A {@link DdpSocket} reports four things to its listener: it opened, a text frame, a frame
  * that was not text, and its end (exactly once, whether by error or by close). Once ended or
@@ -62,31 +65,64 @@ const OPEN = 1;
 const CLOSED = 3;
 const ignore = (): void => undefined;
 
+/** The `EventEmitter` side of a `ws` socket. */
+interface NodeEmitter {
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  once(event: string, listener: (...args: any[]) => void): unknown;
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** The adapter listening to a `ws` socket, kept on the socket itself so that the listeners are shared functions. */
+const ADAPTER = Symbol('DdpSocket');
+
+type NodeSocket = WebSocketLike & NodeEmitter & { [ADAPTER]?: DdpSocket | undefined };
+
+// The listeners of `ws` sockets: `ws` calls them with the socket as `this`.
+function onNodeOpen(this: NodeSocket): void {
+  this[ADAPTER]?.opened();
+}
+
+function onNodeMessage(this: NodeSocket, data: unknown, isBinary: boolean): void {
+  const adapter = this[ADAPTER];
+  if (adapter === undefined) return;
+  if (isBinary) adapter.received(data);
+  else adapter.received(String(data));
+}
+
+function onNodeError(this: NodeSocket, error: unknown): void {
+  this[ADAPTER]?.failed(error);
+}
+
+function onNodeClose(this: NodeSocket, code: unknown, reason: unknown): void {
+  this[ADAPTER]?.closed(typeof code === 'number' ? code : 1006, reason === undefined ? '' : String(reason));
+}
+
 /** One WebSocket, adapted. Throws from the constructor only if the platform's constructor does. */
 export class DdpSocket {
   readonly #ws: WebSocketLike;
   #listener: SocketListener | undefined;
   #opened = false;
+  /** Listening through the `ws` package's `EventEmitter` API rather than the WHATWG one. */
+  readonly #node: boolean;
 
   constructor(url: string, options: DdpSocketOptions, listener: SocketListener) {
     this.#listener = listener;
-    this.#ws = createWebSocket(url, options);
-    this.#ws.onopen = () => {
-      this.#opened = true;
-      this.#listener?.open();
-    };
-    this.#ws.onmessage = (event: { data?: unknown }) => {
-      const data = event.data;
-      if (typeof data === 'string') this.#listener?.text(data);
-      else this.#listener?.nonText(describeData(data));
-    };
-    this.#ws.onerror = (event: unknown) => {
-      const error = errorOf(event);
-      this.#end({ opened: this.#opened, code: closeCodeOf(error), reason: messageOf(error), error });
-    };
-    this.#ws.onclose = (event: { code?: number; reason?: string }) => {
-      this.#end({ opened: this.#opened, code: event.code ?? 1006, reason: event.reason ?? '' });
-    };
+    const ws = createWebSocket(url, options);
+    this.#ws = ws;
+    this.#node = isNodeSocket(ws);
+    if (this.#node) {
+      const node = ws as NodeSocket;
+      node[ADAPTER] = this;
+      node.on('open', onNodeOpen);
+      node.on('message', onNodeMessage);
+      node.on('error', onNodeError);
+      node.on('close', onNodeClose);
+      return;
+    }
+    ws.onopen = () => this.opened();
+    ws.onmessage = (event: { data?: unknown }) => this.received(event.data);
+    ws.onerror = (event: unknown) => this.failed(errorOf(event));
+    ws.onclose = (event: { code?: number; reason?: string }) => this.closed(event.code ?? 1006, event.reason ?? '');
   }
 
   /** `true` while frames can be written. */
@@ -111,18 +147,21 @@ export class DdpSocket {
    */
   close(code = 1000, reason = '', closed?: () => void): void {
     this.detach();
+    const ws = this.#ws;
     if (closed !== undefined) {
-      if (this.#ws.readyState === CLOSED) {
+      if (ws.readyState === CLOSED) {
         closed();
+      } else if (this.#node) {
+        (ws as NodeSocket).once('close', () => closed());
       } else {
-        this.#ws.onclose = () => {
-          this.#ws.onclose = null;
+        ws.onclose = () => {
+          ws.onclose = null;
           closed();
         };
       }
     }
     try {
-      this.#ws.close(code, reason);
+      ws.close(code, reason);
     } catch {
       // Already closing, or a code the platform refuses: nothing more to do.
     }
@@ -143,11 +182,48 @@ export class DdpSocket {
   /** Stops reporting anything; a late `error` is swallowed, never thrown. */
   detach(): void {
     this.#listener = undefined;
-    this.#ws.onopen = null;
-    this.#ws.onmessage = null;
-    this.#ws.onclose = null;
+    const ws = this.#ws;
+    if (this.#node) {
+      const node = ws as NodeSocket;
+      if (node[ADAPTER] !== this) return;
+      node[ADAPTER] = undefined;
+      node.removeListener('open', onNodeOpen);
+      node.removeListener('message', onNodeMessage);
+      node.removeListener('close', onNodeClose);
+      // Never without an 'error' listener: `ws` would throw the error.
+      node.on('error', ignore);
+      node.removeListener('error', onNodeError);
+      return;
+    }
+    ws.onopen = null;
+    ws.onmessage = null;
+    ws.onclose = null;
     // Not null: `ws` throws an 'error' that has no listener.
-    this.#ws.onerror = ignore;
+    ws.onerror = ignore;
+  }
+
+  /** @internal the socket opened. */
+  opened(): void {
+    this.#opened = true;
+    this.#listener?.open();
+  }
+
+  /** @internal a frame arrived: text as a string, anything else as it came. */
+  received(data: unknown): void {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    if (typeof data === 'string') listener.text(data);
+    else listener.nonText(describeData(data));
+  }
+
+  /** @internal the socket failed. */
+  failed(error: unknown): void {
+    this.#end({ opened: this.#opened, code: closeCodeOf(error), reason: messageOf(error), error });
+  }
+
+  /** @internal the socket closed. */
+  closed(code: number, reason: string): void {
+    this.#end({ opened: this.#opened, code, reason });
   }
 
   #end(end: SocketEnd): void {
@@ -157,6 +233,17 @@ export class DdpSocket {
     else this.detach();
     listener.end(end);
   }
+}
+
+/** `true` for a socket made by the `ws` package (or a subclass): it has `terminate` and an `EventEmitter` API. */
+function isNodeSocket(ws: WebSocketLike): boolean {
+  const candidate = ws as Partial<NodeEmitter> & { terminate?: unknown };
+  return (
+    typeof candidate.terminate === 'function' &&
+    typeof candidate.on === 'function' &&
+    typeof candidate.once === 'function' &&
+    typeof candidate.removeListener === 'function'
+  );
 }
 
 /** `true` for the `ws` package's constructor (it alone has `terminate`). */
