@@ -5,6 +5,12 @@
  * instead: `ws` builds a WHATWG event object for every frame it hands to `onmessage`, and its
  * `'message'` event hands over the frame without one.
  *
+ * Under `ws`, the frames written in one turn of the event loop share one system call: the
+ * first write of a turn corks the TCP socket under the WebSocket, and the socket is uncorked
+ * once the turn's synchronous code and microtasks have run (`process.nextTick`). A frame is
+ * thus never held past the turn it was written in, and closing or cutting the socket writes
+ * what is held first. Other sockets write each frame at once.
+ *
  * A {@link DdpSocket} reports four things to its listener: it opened, a text frame, a frame
  * that was not text, and its end (exactly once, whether by error or by close). Once ended or
  * detached it reports nothing more, and a late socket `error` can never crash the process.
@@ -72,6 +78,39 @@ interface NodeEmitter {
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
 }
 
+/** A Node stream's write batching: `cork()` holds writes, `uncork()` writes what is held in one go. */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** The stream under a `ws` socket, if it can batch writes. */
+function corkableOf(ws: WebSocketLike): Corkable | undefined {
+  const transport = (ws as { _socket?: Partial<Corkable> | null })._socket;
+  if (transport === null || transport === undefined) return undefined;
+  return typeof transport.cork === 'function' && typeof transport.uncork === 'function' ? (transport as Corkable) : undefined;
+}
+
+type Deferral = (callback: (socket: DdpSocket) => void, socket: DdpSocket) => void;
+
+/**
+ * Runs a callback once the current turn's synchronous code and microtasks are done: Node's
+ * `process.nextTick` (reached through `globalThis`, the module imports nothing from Node);
+ * elsewhere a microtask.
+ */
+const afterThisTurn: Deferral = (() => {
+  const nodeProcess = (globalThis as { process?: { nextTick?: unknown } }).process;
+  const nextTick = nodeProcess?.nextTick;
+  if (typeof nextTick === 'function') {
+    return (callback, socket) => (nextTick as (callback: (socket: DdpSocket) => void, socket: DdpSocket) => void).call(nodeProcess, callback, socket);
+  }
+  return (callback, socket) => queueMicrotask(() => callback(socket));
+})();
+
+function endOfTurn(socket: DdpSocket): void {
+  socket.endOfTurn();
+}
+
 /** The adapter listening to a `ws` socket, kept on the socket itself so that the listeners are shared functions. */
 const ADAPTER = Symbol('DdpSocket');
 
@@ -104,6 +143,10 @@ export class DdpSocket {
   #opened = false;
   /** Listening through the `ws` package's `EventEmitter` API rather than the WHATWG one. */
   readonly #node: boolean;
+  /** The stream corked by this turn's first write, until it is uncorked. */
+  #corked: Corkable | undefined;
+  /** {@link endOfTurn} is scheduled. */
+  #flushScheduled = false;
 
   constructor(url: string, options: DdpSocketOptions, listener: SocketListener) {
     this.#listener = listener;
@@ -132,12 +175,43 @@ export class DdpSocket {
 
   /** Writes a text frame; `false` when the socket is not open (or refused it). */
   send(text: string): boolean {
-    if (this.#ws.readyState !== OPEN) return false;
+    const ws = this.#ws;
+    if (ws.readyState !== OPEN) return false;
+    if (this.#node && this.#corked === undefined) this.#cork();
     try {
-      this.#ws.send(text);
+      ws.send(text);
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /** Writes the frames held since this turn's first write, if any. */
+  flush(): void {
+    const corked = this.#corked;
+    if (corked === undefined) return;
+    this.#corked = undefined;
+    try {
+      corked.uncork();
+    } catch {
+      // A stream that cannot write ends the socket, which reports it.
+    }
+  }
+
+  /** @internal the turn in which frames were held is over. */
+  endOfTurn(): void {
+    this.#flushScheduled = false;
+    this.flush();
+  }
+
+  #cork(): void {
+    const corkable = corkableOf(this.#ws);
+    if (corkable === undefined) return;
+    corkable.cork();
+    this.#corked = corkable;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      afterThisTurn(endOfTurn, this);
     }
   }
 
@@ -146,6 +220,7 @@ export class DdpSocket {
    * the underlying socket has closed (at once if it already is).
    */
   close(code = 1000, reason = '', closed?: () => void): void {
+    this.flush();
     this.detach();
     const ws = this.#ws;
     if (closed !== undefined) {
@@ -169,6 +244,7 @@ export class DdpSocket {
 
   /** Stops reporting and cuts the connection at once (`ws`'s `terminate()`; elsewhere `close()`). */
   terminate(): void {
+    this.flush();
     this.detach();
     const ws = this.#ws as WebSocketLike & { terminate?: () => void };
     try {
