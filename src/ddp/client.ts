@@ -29,15 +29,15 @@ import {
   DdpVersionError,
   type DdpConnectionErrorCode,
 } from './errors.js';
-import { backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
-import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
-import { PendingCalls } from './pending.js';
+import { DEFAULT_RECONNECT_OPTIONS, backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
+import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat.js';
+import { PendingCalls, type PendingCallsOptions } from './pending.js';
 import { SUPPORTED_DDP_VERSIONS, type ClientFrame, type ConnectFrame, type ServerFrame } from './protocol.js';
 import { randomId } from './random-id.js';
 import { redactFrame } from './redact.js';
-import { DdpSocket, errorCodeOf, type SocketEnd, type WebSocketConstructor } from './socket.js';
+import { DdpSocket, errorCodeOf, type SocketEnd, type SocketListener, type WebSocketConstructor } from './socket.js';
 import type { ConnectionStatus, DdpClientEvents, StatusDetails } from './status.js';
-import { Subscriptions, type Subscription } from './subscriptions.js';
+import { Subscriptions, type Subscription, type SubscriptionsHost } from './subscriptions.js';
 import { describeUrl, normalizeDdpUrl } from './url.js';
 
 export type { HeartbeatOptions } from './heartbeat.js';
@@ -243,16 +243,97 @@ interface ResolvedOptions {
   readonly callSiteStacks: boolean;
 }
 
-/** One socket and what the client knows about it. */
-interface Link {
-  socket: DdpSocket | undefined;
-  readonly version: string;
-  /** The server answered `connected`. */
-  connected: boolean;
-  /** The session setups are done: subscriptions and ordinary calls may be written. */
-  gateOpen: boolean;
-  session: string | undefined;
+/**
+ * What the objects below reach of their client: its private handlers, one function each.
+ * Set once, by {@link DdpClient}'s static block (the only code that can see them).
+ */
+interface ClientInternals {
+  opened(client: DdpClient, link: Link): void;
+  text(client: DdpClient, link: Link, text: string): void;
+  nonText(client: DdpClient, link: Link, kind: string): void;
+  ended(client: DdpClient, link: Link, end: SocketEnd): void;
+  ping(client: DdpClient, link: Link): void;
+  heartbeatTimedOut(client: DdpClient, link: Link): void;
+  heartbeatOptions(client: DdpClient): HeartbeatOptions;
+  released(client: DdpClient): void;
+  unsub(client: DdpClient, id: string): void;
+  stopListenerFailed(client: DdpClient, error: unknown): void;
 }
+
+let internals: ClientInternals;
+
+/**
+ * One socket and what the client knows about it. It is also what the socket and the
+ * heartbeat report to (one object per link rather than a closure per callback).
+ */
+class Link implements SocketListener, HeartbeatHost {
+  socket: DdpSocket | undefined = undefined;
+  /** The server answered `connected`. */
+  connected = false;
+  /** The session setups are done: subscriptions and ordinary calls may be written. */
+  gateOpen = false;
+  session: string | undefined = undefined;
+
+  constructor(
+    readonly client: DdpClient,
+    readonly version: string,
+  ) {}
+
+  get intervalMs(): number {
+    return internals.heartbeatOptions(this.client).intervalMs;
+  }
+
+  get timeoutMs(): number {
+    return internals.heartbeatOptions(this.client).timeoutMs;
+  }
+
+  open(): void {
+    internals.opened(this.client, this);
+  }
+
+  text(text: string): void {
+    internals.text(this.client, this, text);
+  }
+
+  nonText(kind: string): void {
+    internals.nonText(this.client, this, kind);
+  }
+
+  end(end: SocketEnd): void {
+    internals.ended(this.client, this, end);
+  }
+
+  sendPing(): void {
+    internals.ping(this.client, this);
+  }
+
+  onTimeout(): void {
+    internals.heartbeatTimedOut(this.client, this);
+  }
+}
+
+/** What the call and subscription tables report to: one per client. */
+class TablesHost implements PendingCallsOptions, SubscriptionsHost {
+  constructor(
+    readonly client: DdpClient,
+    readonly callSiteStacks: boolean,
+  ) {}
+
+  onRelease(): void {
+    internals.released(this.client);
+  }
+
+  sendUnsub(id: string): void {
+    internals.unsub(this.client, id);
+  }
+
+  listenerFailed(error: unknown): void {
+    internals.stopListenerFailed(this.client, error);
+  }
+}
+
+/** `versionsTried` when no attempt is under way. */
+const NO_VERSIONS: ReadonlySet<string> = new Set<string>();
 
 interface ConnectWaiter {
   readonly retry: boolean;
@@ -278,7 +359,6 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   /** The normalised WebSocket URL. */
   readonly url: string;
   readonly #options: ResolvedOptions;
-  readonly #where: string;
   #status: ConnectionStatus = 'idle';
   #session: string | undefined;
   #link: Link | undefined;
@@ -287,12 +367,14 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   #heartbeat: Heartbeat | undefined;
   #retries = 0;
   #version: string = SUPPORTED_DDP_VERSIONS[0];
-  readonly #versionsTried = new Set<string>();
+  /** Versions proposed since the last session (or `connect()`); none while connected. */
+  #versionsTried: Set<string> | undefined;
   #everConnected = false;
-  readonly #waiters = new Set<ConnectWaiter>();
+  /** Pending `connect()`s, while there are any. */
+  #waiters: Set<ConnectWaiter> | undefined;
   readonly #pending: PendingCalls;
   readonly #subscriptions: Subscriptions;
-  readonly #setups: { readonly setup: SessionSetup }[] = [];
+  #setups: { readonly setup: SessionSetup }[] | undefined;
   #final: Error | undefined;
   #closing: Promise<void> | undefined;
   #nextMethodId = 0;
@@ -304,16 +386,74 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   constructor(options: DdpClientOptions) {
     super();
     this.url = normalizeDdpUrl(options.url);
-    this.#where = describeUrl(this.url);
     this.#options = resolveOptions(options);
-    this.#pending = new PendingCalls({ onRelease: () => this.#pump(), callSiteStacks: this.#options.callSiteStacks });
-    this.#subscriptions = new Subscriptions({
-      sendUnsub: (id) => {
-        const link = this.#link;
-        if (link?.gateOpen === true) this.#write(link, { msg: 'unsub', id });
+    const host = new TablesHost(this, this.#options.callSiteStacks);
+    this.#pending = new PendingCalls(host);
+    this.#subscriptions = new Subscriptions(host);
+  }
+
+  static {
+    // Each handler runs a socket or timer callback: nothing escapes it.
+    internals = {
+      opened(client, link) {
+        try {
+          client.#onOpen(link);
+        } catch (error) {
+          client.#internalError(error);
+        }
       },
-      listenerFailed: (error) => this.#warn('a subscription stop listener threw', { error: messageOf(error) }),
-    });
+      text(client, link, text) {
+        try {
+          client.#onText(link, text);
+        } catch (error) {
+          client.#internalError(error);
+        }
+      },
+      nonText(client, link, kind) {
+        try {
+          if (client.#link !== link) return;
+          client.#heartbeat?.messageReceived();
+          client.#protocolError(new DdpProtocolError(`received a ${kind}; DDP frames are text`));
+        } catch (error) {
+          client.#internalError(error);
+        }
+      },
+      ended(client, link, end) {
+        try {
+          client.#onSocketEnd(link, end);
+        } catch (error) {
+          client.#internalError(error);
+        }
+      },
+      ping(client, link) {
+        client.#write(link, { msg: 'ping' });
+      },
+      heartbeatTimedOut(client, link) {
+        client.#lose(link, {
+          kind: 'transport',
+          code: 'closed',
+          message: `heartbeat timed out: no frame from ${client.#where} within ${link.timeoutMs} ms of a ping`,
+        });
+      },
+      heartbeatOptions(client) {
+        return client.#options.heartbeat || DEFAULT_HEARTBEAT_OPTIONS;
+      },
+      released(client) {
+        client.#pump();
+      },
+      unsub(client, id) {
+        const link = client.#link;
+        if (link?.gateOpen === true) client.#write(link, { msg: 'unsub', id });
+      },
+      stopListenerFailed(client, error) {
+        client.#warn('a subscription stop listener threw', { error: messageOf(error) });
+      },
+    };
+  }
+
+  /** The server's URL as error messages show it (no credentials, no query). */
+  get #where(): string {
+    return describeUrl(this.url);
   }
 
   /** Where the client is in its life (see {@link ConnectionStatus}). */
@@ -350,10 +490,10 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
         waiter.onAbort = () => this.#abortWaiter(waiter);
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      this.#waiters.add(waiter);
+      (this.#waiters ??= new Set()).add(waiter);
       if (this.#status === 'idle') {
         this.#retries = 0;
-        this.#versionsTried.clear();
+        this.#versionsTried = undefined;
         this.#openLink();
       } else if (this.#status === 'waiting') {
         this.#clearRetryTimer();
@@ -418,10 +558,10 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
    */
   addSessionSetup(setup: SessionSetup): () => void {
     const registration = { setup };
-    this.#setups.push(registration);
+    (this.#setups ??= []).push(registration);
     return () => {
-      const index = this.#setups.indexOf(registration);
-      if (index !== -1) this.#setups.splice(index, 1);
+      const index = this.#setups?.indexOf(registration) ?? -1;
+      if (index !== -1) this.#setups?.splice(index, 1);
     };
   }
 
@@ -519,9 +659,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   // The link
 
   #openLink(): void {
-    const link: Link = { socket: undefined, version: this.#version, connected: false, gateOpen: false, session: undefined };
+    const link = new Link(this, this.#version);
     this.#link = link;
-    this.#versionsTried.add(link.version);
+    (this.#versionsTried ??= new Set()).add(link.version);
     this.#setStatus('connecting', this.#retries > 0 ? { attempt: this.#retries } : {});
     if (this.#link !== link) return; // a status listener changed course
     const timeoutMs = this.#options.connectTimeoutMs;
@@ -539,21 +679,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     );
     this.#debug('opening a WebSocket', { url: this.#where, version: link.version });
     try {
-      link.socket = new DdpSocket(
-        this.url,
-        { WebSocket: this.#options.WebSocket, maxFrameBytes: this.#options.maxFrameBytes },
-        {
-          open: () => this.#guard(() => this.#onOpen(link)),
-          text: (text) => this.#guard(() => this.#onText(link, text)),
-          nonText: (kind) =>
-            this.#guard(() => {
-              if (this.#link !== link) return;
-              this.#heartbeat?.messageReceived();
-              this.#protocolError(new DdpProtocolError(`received a ${kind}; DDP frames are text`));
-            }),
-          end: (end) => this.#guard(() => this.#onSocketEnd(link, end)),
-        },
-      );
+      link.socket = new DdpSocket(this.url, { WebSocket: this.#options.WebSocket, maxFrameBytes: this.#options.maxFrameBytes }, link);
     } catch (error) {
       this.#lose(link, {
         kind: 'transport',
@@ -669,21 +795,10 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     link.session = session;
     this.#session = session;
     this.#retries = 0;
-    this.#versionsTried.clear();
+    this.#versionsTried = undefined;
     this.#everConnected = true;
-    const heartbeat = this.#options.heartbeat;
-    if (heartbeat !== false && link.version !== 'pre1') {
-      this.#heartbeat = new Heartbeat({
-        intervalMs: heartbeat.intervalMs,
-        timeoutMs: heartbeat.timeoutMs,
-        sendPing: () => this.#write(link, { msg: 'ping' }),
-        onTimeout: () =>
-          this.#lose(link, {
-            kind: 'transport',
-            code: 'closed',
-            message: `heartbeat timed out: no frame from ${this.#where} within ${heartbeat.timeoutMs} ms of a ping`,
-          }),
-      });
+    if (this.#options.heartbeat !== false && link.version !== 'pre1') {
+      this.#heartbeat = new Heartbeat(link);
       this.#heartbeat.start();
     }
     this.#setStatus('connected', {});
@@ -698,7 +813,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
 
   async #runSetups(link: Link, session: string): Promise<void> {
     const handle = this.#makeSession(link, session);
-    for (const { setup } of [...this.#setups]) {
+    for (const { setup } of this.#setups === undefined ? [] : [...this.#setups]) {
       if (this.#link !== link) return;
       try {
         await setup(handle);
@@ -735,10 +850,10 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     const decision = classifyLoss(loss, {
       everConnected: this.#everConnected,
       reconnect: this.#options.reconnectEnabled,
-      retryRequested: [...this.#waiters].some((waiter) => waiter.retry),
+      retryRequested: this.#retryRequested(),
       retries: this.#retries,
       maxAttempts: this.#options.reconnect.maxAttempts,
-      versionsTried: this.#versionsTried,
+      versionsTried: this.#versionsTried ?? NO_VERSIONS,
     });
     switch (decision.action) {
       case 'renegotiate':
@@ -851,25 +966,35 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   // -------------------------------------------------------------------------------------
   // connect() waiters
 
+  /** A pending `connect({ retry: true })` asks to keep trying. */
+  #retryRequested(): boolean {
+    if (this.#waiters === undefined) return false;
+    for (const waiter of this.#waiters) if (waiter.retry) return true;
+    return false;
+  }
+
   /** Resolves (`error` undefined) or rejects the waiters `which` selects (all by default). */
   #settleWaiters(which: ((waiter: ConnectWaiter) => boolean) | undefined, error: unknown): void {
-    for (const waiter of [...this.#waiters]) {
+    const waiters = this.#waiters;
+    if (waiters === undefined) return;
+    for (const waiter of [...waiters]) {
       if (which !== undefined && !which(waiter)) continue;
-      this.#waiters.delete(waiter);
+      waiters.delete(waiter);
       if (waiter.signal !== undefined && waiter.onAbort !== undefined) {
         waiter.signal.removeEventListener('abort', waiter.onAbort);
       }
       if (error === undefined) waiter.resolve();
       else waiter.reject(error);
     }
+    if (waiters.size === 0 && this.#waiters === waiters) this.#waiters = undefined;
   }
 
   #abortWaiter(waiter: ConnectWaiter): void {
-    if (!this.#waiters.has(waiter)) return;
+    if (this.#waiters?.has(waiter) !== true) return;
     const reason: unknown = waiter.signal?.reason;
     this.#settleWaiters((candidate) => candidate === waiter, reason);
     const abandoned =
-      !this.#everConnected && this.#waiters.size === 0 && (this.#status === 'connecting' || this.#status === 'waiting');
+      !this.#everConnected && this.#waiters === undefined && (this.#status === 'connecting' || this.#status === 'waiting');
     if (abandoned) {
       void this.#teardown(this.#link, 'cut');
       this.#pending.linkLost();
@@ -912,13 +1037,17 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     }
   }
 
-  /** Runs a timer or socket callback: nothing escapes it. */
+  /** Runs a timer callback: nothing escapes it. */
   #guard(body: () => void): void {
     try {
       body();
     } catch (error) {
-      this.#warn('internal error', { error: messageOf(error) });
+      this.#internalError(error);
     }
+  }
+
+  #internalError(error: unknown): void {
+    this.#warn('internal error', { error: messageOf(error) });
   }
 
   #debug(message: string, data?: unknown): void {
@@ -942,17 +1071,41 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   }
 }
 
+/** The options of a client given nothing but a URL: shared by every such client. */
+const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  WebSocket: undefined,
+  connectTimeoutMs: 10_000,
+  callTimeoutMs: 60_000,
+  heartbeat: DEFAULT_HEARTBEAT_OPTIONS,
+  reconnect: DEFAULT_RECONNECT_OPTIONS,
+  reconnectEnabled: true,
+  backoff: undefined,
+  maxPendingCalls: 10_000,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  logger: undefined,
+  callSiteStacks: false,
+});
+
 function resolveOptions(options: DdpClientOptions): ResolvedOptions {
+  const resolved = resolveEachOption(options);
+  for (const key of Object.keys(DEFAULT_OPTIONS) as (keyof ResolvedOptions)[]) {
+    if (resolved[key] !== DEFAULT_OPTIONS[key]) return resolved;
+  }
+  return DEFAULT_OPTIONS;
+}
+
+function resolveEachOption(options: DdpClientOptions): ResolvedOptions {
   const heartbeatOption = options.heartbeat;
   let heartbeat: HeartbeatOptions | false = false;
   if (heartbeatOption !== false) {
-    const merged = {
-      intervalMs: heartbeatOption?.intervalMs ?? DEFAULT_HEARTBEAT_OPTIONS.intervalMs,
-      timeoutMs: heartbeatOption?.timeoutMs ?? DEFAULT_HEARTBEAT_OPTIONS.timeoutMs,
-    };
-    positive(merged.intervalMs, 'heartbeat.intervalMs', true);
-    positive(merged.timeoutMs, 'heartbeat.timeoutMs', false);
-    heartbeat = merged.intervalMs === 0 ? false : merged;
+    const intervalMs = heartbeatOption?.intervalMs ?? DEFAULT_HEARTBEAT_OPTIONS.intervalMs;
+    const timeoutMs = heartbeatOption?.timeoutMs ?? DEFAULT_HEARTBEAT_OPTIONS.timeoutMs;
+    positive(intervalMs, 'heartbeat.intervalMs', true);
+    positive(timeoutMs, 'heartbeat.timeoutMs', false);
+    if (intervalMs === 0) heartbeat = false;
+    else if (intervalMs === DEFAULT_HEARTBEAT_OPTIONS.intervalMs && timeoutMs === DEFAULT_HEARTBEAT_OPTIONS.timeoutMs) {
+      heartbeat = DEFAULT_HEARTBEAT_OPTIONS;
+    } else heartbeat = { intervalMs, timeoutMs };
   }
   const reconnectOption = options.reconnect;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -971,7 +1124,8 @@ function resolveOptions(options: DdpClientOptions): ResolvedOptions {
     connectTimeoutMs,
     callTimeoutMs,
     heartbeat,
-    reconnect: resolveReconnectOptions(reconnectOption === false ? {} : reconnectOption),
+    reconnect:
+      reconnectOption === undefined || reconnectOption === false ? DEFAULT_RECONNECT_OPTIONS : resolveReconnectOptions(reconnectOption),
     reconnectEnabled: reconnectOption !== false,
     backoff: options.backoff,
     maxPendingCalls,

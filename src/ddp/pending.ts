@@ -106,7 +106,7 @@ export class PendingCall<T = unknown> {
   }
 }
 
-/** Options of {@link PendingCalls}. */
+/** Options of {@link PendingCalls}; the object is kept, and `onRelease` is called as its method. */
 export interface PendingCallsOptions {
   /** Called after a call left the table on its own (timeout, abort): a barrier may have lifted. */
   readonly onRelease?: () => void;
@@ -128,11 +128,11 @@ export class PendingCalls {
   #inFlight = 0;
   /** Barrier calls written and not yet done. */
   #barriers = 0;
-  readonly #onRelease: (() => void) | undefined;
+  readonly #options: PendingCallsOptions;
   readonly #callSiteStacks: boolean;
 
   constructor(options: PendingCallsOptions = {}) {
-    this.#onRelease = options.onRelease;
+    this.#options = options;
     this.#callSiteStacks = options.callSiteStacks === true;
   }
 
@@ -308,7 +308,7 @@ export class PendingCalls {
     if (call.state === 'done' || call.state === 'awaiting-updated') return;
     call.rejectCall(reason);
     this.#remove(call);
-    this.#onRelease?.();
+    this.#options.onRelease?.();
   }
 
   #remove(call: PendingCall): void {

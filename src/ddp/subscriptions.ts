@@ -12,6 +12,8 @@
 import { DdpClosedError, DdpMethodError } from './errors.js';
 import type { DdpErrorObject } from './protocol.js';
 
+const ignore = (): void => undefined;
+
 /** A live subscription, as handed to the caller of `subscribe()`. */
 export interface Subscription {
   /** The subscription id (a random Meteor id), kept across reconnects. */
@@ -56,10 +58,14 @@ export class SubscriptionEntry implements Subscription {
   sent = false;
   #state: 'pending' | 'ready' | 'ended' = 'pending';
   #endError: Error | undefined;
-  readonly #ready: Promise<void>;
-  #resolveReady!: () => void;
-  #rejectReady!: (error: Error) => void;
-  readonly #stopListeners = new Set<(error?: Error) => void>();
+  /** Why `ready()` rejects, once the subscription ended before it was ready. */
+  #readyError: Error | undefined;
+  /** Made by the first `ready()`: nobody may ever ask. */
+  #ready: Promise<void> | undefined;
+  #resolveReady: (() => void) | undefined;
+  #rejectReady: ((error: Error) => void) | undefined;
+  /** Made by the first `onStop()`. */
+  #stopListeners: Set<(error?: Error) => void> | undefined;
   readonly #table: Subscriptions;
 
   constructor(table: Subscriptions, id: string, name: string, params: readonly unknown[], text: string) {
@@ -68,12 +74,6 @@ export class SubscriptionEntry implements Subscription {
     this.name = name;
     this.params = params;
     this.text = text;
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#resolveReady = resolve;
-      this.#rejectReady = reject;
-    });
-    // Nobody may ever ask for ready(): its rejection must not be reported as unhandled.
-    this.#ready.catch(() => undefined);
   }
 
   /** `'pending'` until `ready`, `'ready'` after, `'ended'` once stopped, refused or closed. */
@@ -82,6 +82,19 @@ export class SubscriptionEntry implements Subscription {
   }
 
   ready(): Promise<void> {
+    if (this.#ready !== undefined) return this.#ready;
+    if (this.#state === 'ready') {
+      return Promise.resolve();
+    } else if (this.#state === 'ended') {
+      this.#ready = Promise.reject(this.#readyError);
+    } else {
+      this.#ready = new Promise<void>((resolve, reject) => {
+        this.#resolveReady = resolve;
+        this.#rejectReady = reject;
+      });
+    }
+    // The caller may drop the promise: its rejection must not be reported as unhandled.
+    this.#ready.catch(ignore);
     return this.#ready;
   }
 
@@ -96,15 +109,21 @@ export class SubscriptionEntry implements Subscription {
       queueMicrotask(() => this.#callListener(listener, error));
       return () => undefined;
     }
-    this.#stopListeners.add(listener);
-    return () => this.#stopListeners.delete(listener);
+    const listeners = (this.#stopListeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /** @internal the server said `ready`. */
   markReady(): void {
     if (this.#state !== 'pending') return;
     this.#state = 'ready';
-    this.#resolveReady();
+    const resolve = this.#resolveReady;
+    this.#resolveReady = undefined;
+    this.#rejectReady = undefined;
+    // Settled for good: later `ready()` calls get a resolved promise of their own.
+    this.#ready = undefined;
+    resolve?.();
   }
 
   /**
@@ -113,11 +132,20 @@ export class SubscriptionEntry implements Subscription {
    */
   end(readyError: Error, stopError: Error | undefined): void {
     if (this.#state === 'ended') return;
-    if (this.#state === 'pending') this.#rejectReady(readyError);
+    if (this.#state === 'pending') {
+      this.#readyError = readyError;
+      const reject = this.#rejectReady;
+      this.#resolveReady = undefined;
+      this.#rejectReady = undefined;
+      reject?.(readyError);
+    }
     this.#state = 'ended';
     this.#endError = stopError;
-    const listeners = [...this.#stopListeners];
-    this.#stopListeners.clear();
+    const stopListeners = this.#stopListeners;
+    if (stopListeners === undefined) return;
+    const listeners = [...stopListeners];
+    stopListeners.clear();
+    this.#stopListeners = undefined;
     for (const listener of listeners) this.#callListener(listener, stopError);
   }
 

@@ -12,6 +12,10 @@ const SCHEMES: Readonly<Record<string, string>> = {
   'wss:': 'wss:',
 };
 
+/** The last URL normalised and its result: clients of one server share one string. */
+let lastInput: string | undefined;
+let lastOutput = '';
+
 /**
  * Normalises a server URL for DDP:
  * - `http:` becomes `ws:` and `https:` becomes `wss:`; `ws:` and `wss:` stay;
@@ -24,6 +28,7 @@ const SCHEMES: Readonly<Record<string, string>> = {
  */
 export function normalizeDdpUrl(url: string): string {
   if (typeof url !== 'string') throw new TypeError('the server URL must be a string');
+  if (url === lastInput) return lastOutput;
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
@@ -41,7 +46,9 @@ export function normalizeDdpUrl(url: string): string {
   if (parsed.pathname === '' || parsed.pathname === '/') parsed.pathname = '/websocket';
   else if (parsed.pathname.endsWith('/')) parsed.pathname += 'websocket';
   parsed.hash = '';
-  return parsed.toString();
+  lastOutput = parsed.toString();
+  lastInput = url;
+  return lastOutput;
 }
 
 /** The URL without credentials, query or fragment: safe to put in error messages and logs. */
