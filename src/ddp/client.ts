@@ -332,6 +332,9 @@ class TablesHost implements PendingCallsOptions, SubscriptionsHost {
   }
 }
 
+const NO_PARAMS: readonly unknown[] = Object.freeze([]);
+const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
+
 /** `versionsTried` when no attempt is under way. */
 const NO_VERSIONS: ReadonlySet<string> = new Set<string>();
 
@@ -510,7 +513,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
    * or a `DdpClosedError`. Calls made while not connected wait for the next session.
    * `params` are encoded when the call is made: later changes to them are not seen.
    */
-  call<T = unknown>(method: string, params: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+  call<T = unknown>(method: string, params: readonly unknown[] = NO_PARAMS, options: CallOptions = NO_CALL_OPTIONS): Promise<T> {
     return this.#call<T>(method, params, options, undefined);
   }
 
@@ -611,7 +614,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     const id = String(++this.#nextMethodId);
     let text: string;
     try {
-      text = encodeFrame({ msg: 'method', id, method, params: [...params] });
+      text = encodeFrame({ msg: 'method', id, method, params });
     } catch (error) {
       return Promise.reject(new TypeError(`method ${method}: params cannot be encoded: ${messageOf(error)}`, { cause: error }));
     }
@@ -629,7 +632,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
       noRetry: options.noRetry === true,
       session: sessionLink !== undefined,
       timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     });
     if (sessionLink !== undefined) this.#writeText(sessionLink, text);
     else this.#pump();
@@ -644,7 +647,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   #pump(): void {
     const link = this.#link;
     if (link?.gateOpen !== true) return;
-    for (const call of this.#pending.takeSendable()) this.#writeText(link, call.text);
+    for (let call = this.#pending.nextSendable(); call !== undefined; call = this.#pending.nextSendable()) {
+      this.#writeText(link, call.text);
+    }
   }
 
   #makeSession(link: Link, session: string): DdpSession {

@@ -1,7 +1,7 @@
 /**
  * The pending-call table: every method call from the moment it is made until it is settled.
  *
- * A call is a small object holding its promise's resolve/reject, its own timeout, its
+ * A call is a small object holding its promise's resolve/reject, its deadline, its
  * `AbortSignal` listener, its flags and, when the table captures call sites, the error created
  * where it was made (so that a rejection points at the caller's code). The table decides what
  * may be written now:
@@ -15,7 +15,12 @@
  * When the link drops, {@link PendingCalls.linkLost} fails what cannot be resent and puts the
  * rest back in the queue, in their original order, with their original ids.
  *
- * Nothing here touches a socket: the client asks {@link PendingCalls.takeSendable} what to write.
+ * Nothing here touches a socket: the client asks {@link PendingCalls.nextSendable} what to write.
+ *
+ * Timeouts: the calls with the same timeout form a list in the order they were made, which is
+ * the order of their deadlines; the table keeps one timer, for the earliest deadline of all,
+ * rather than one per call. A call times out once its deadline has passed on the monotonic
+ * clock (`performance.now()`), never earlier.
  *
  * @module
  */
@@ -39,7 +44,7 @@ export interface PendingCallInit {
   /** Rejects with a {@link DdpTimeoutError} after this long; 0 or undefined: no timeout. */
   readonly timeoutMs?: number;
   /** Rejects with `signal.reason` when aborted. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Where a call is in its life. */
@@ -52,6 +57,28 @@ export type PendingCallState =
   | 'awaiting-updated'
   /** Out of the table. */
   | 'done';
+
+const noop = (): void => undefined;
+
+/** Where {@link capture} leaves a new promise's resolving functions (one executor for every call, not a closure each). */
+const captured: { resolve: (value: never) => void; reject: (reason: unknown) => void } = { resolve: noop, reject: noop };
+
+function capture(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
+/** The monotonic clock deadlines are measured on, in ms. */
+function now(): number {
+  return typeof performance === 'undefined' ? Date.now() : performance.now();
+}
+
+/** The calls that share one timeout, in deadline order (a list linked through the calls). */
+interface TimeoutList {
+  readonly timeoutMs: number;
+  first: PendingCall | undefined;
+  last: PendingCall | undefined;
+}
 
 /** One entry of the table. */
 export class PendingCall<T = unknown> {
@@ -76,11 +103,19 @@ export class PendingCall<T = unknown> {
   /** Created where the call was made, when call sites are captured: its stack is grafted onto rejections. */
   readonly origin: Error | undefined;
   /** Settles {@link promise} with a value. */
-  resolveCall!: (value: T) => void;
+  resolveCall: (value: T) => void;
   /** Settles {@link promise} with an error. */
-  rejectCall!: (reason: unknown) => void;
-  /** The call's own timeout, while it runs. */
-  timer: ReturnType<typeof setTimeout> | undefined;
+  rejectCall: (reason: unknown) => void;
+  /** The timeout, in ms (0: none). */
+  readonly timeoutMs: number;
+  /** When it times out (`performance.now()` time), while the table watches it. */
+  deadline = 0;
+  /** The table watches its deadline. */
+  timed = false;
+  /** The previous call of its timeout list. */
+  previousTimed: PendingCall | undefined = undefined;
+  /** The next call of its timeout list. */
+  nextTimed: PendingCall | undefined = undefined;
   /** The signal listened to, while it is. */
   signal: AbortSignal | undefined;
   /** The listener added to {@link signal}. */
@@ -94,10 +129,12 @@ export class PendingCall<T = unknown> {
     this.noRetry = init.noRetry === true;
     this.session = init.session === true;
     this.origin = origin;
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolveCall = resolve;
-      this.rejectCall = reject;
-    });
+    const timeoutMs = init.timeoutMs ?? 0;
+    this.timeoutMs = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : 0;
+    this.promise = new Promise<T>(capture);
+    this.resolveCall = captured.resolve as (value: T) => void;
+    this.rejectCall = captured.reject;
+    captured.resolve = captured.reject = noop;
   }
 
   /** `true` when this call holds every later one while it is out (a `wait` or session call). */
@@ -120,10 +157,16 @@ export interface PendingCallsOptions {
 
 /** The table. One per client. */
 export class PendingCalls {
-  readonly #calls = new Map<string, PendingCall>();
+  /** Every call by id; made by the first call, dropped when the table empties. */
+  #calls: Map<string, PendingCall> | undefined;
   /** Calls waiting to be written, in order; may hold calls that are done since (skipped). */
-  #queue: PendingCall[] = [];
+  #queue: PendingCall[] | undefined;
   #queueHead = 0;
+  /** Calls with a timeout, one list per timeout value. */
+  #timeoutLists: TimeoutList[] | undefined;
+  /** The one timer, set for {@link #timerAt} while any call has a deadline. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = 0;
   /** Calls written and not yet done (including those awaiting `updated`). */
   #inFlight = 0;
   /** Barrier calls written and not yet done. */
@@ -138,7 +181,7 @@ export class PendingCalls {
 
   /** Number of calls in the table (queued, in flight, or holding a barrier). */
   get size(): number {
-    return this.#calls.size;
+    return this.#calls?.size ?? 0;
   }
 
   /** Number of calls written and not yet done. */
@@ -148,65 +191,61 @@ export class PendingCalls {
 
   /** The call with this id, if it is still in the table. */
   get(id: string): PendingCall | undefined {
-    return this.#calls.get(id);
+    return this.#calls?.get(id);
   }
 
   /**
    * Adds a call. A session call is marked as written at once (the client writes it); any
-   * other call is queued for {@link takeSendable}. The timeout starts now.
+   * other call is queued for {@link nextSendable}. The timeout starts now.
    */
   add<T = unknown>(init: PendingCallInit): PendingCall<T> {
-    const call = new PendingCall<T>(init, this.#callSiteStacks ? new Error('call site') : undefined);
-    this.#calls.set(call.id, call as PendingCall);
-    if (call.session) this.#markSent(call as PendingCall);
-    else this.#queue.push(call as PendingCall);
-    const timeoutMs = init.timeoutMs ?? 0;
-    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-      call.timer = setTimeout(() => {
-        call.timer = undefined;
-        this.#cancel(call as PendingCall, withCallSite(new DdpTimeoutError(`method ${call.method} timed out after ${timeoutMs} ms`, timeoutMs), call.origin));
-      }, timeoutMs);
-    }
+    const call = new PendingCall<T>(init, this.#callSiteStacks ? new Error('call site') : undefined) as PendingCall;
+    (this.#calls ??= new Map()).set(call.id, call);
+    if (call.session) this.#markSent(call);
+    else (this.#queue ??= []).push(call);
+    if (call.timeoutMs > 0) this.#watchDeadline(call);
     const signal = init.signal;
     if (signal !== undefined) {
       call.signal = signal;
-      call.onAbort = () => this.#cancel(call as PendingCall, signal.reason);
+      call.onAbort = () => this.#cancel(call, signal.reason);
       signal.addEventListener('abort', call.onAbort, { once: true });
     }
-    return call;
+    return call as PendingCall<T>;
   }
 
   /**
-   * The calls that may be written now, in order, marked as sent. Nothing while a barrier
-   * call is out; a `wait` call only when nothing else is in flight, and then alone.
+   * The next call that may be written now, marked as sent; `undefined` when there is none.
+   * Nothing while a barrier call is out; a `wait` call only when nothing else is in flight
+   * (and then nothing after it until it is done).
    */
-  takeSendable(): PendingCall[] {
-    const out: PendingCall[] = [];
-    if (this.#barriers > 0) return out;
-    while (this.#queueHead < this.#queue.length) {
-      const call = this.#queue[this.#queueHead]!;
+  nextSendable(): PendingCall | undefined {
+    const queue = this.#queue;
+    if (this.#barriers > 0 || queue === undefined) return undefined;
+    while (this.#queueHead < queue.length) {
+      const call = queue[this.#queueHead]!;
       if (call.state !== 'queued') {
         this.#queueHead++;
         continue;
       }
-      if (call.wait) {
-        if (this.#inFlight > 0) break;
-        this.#queueHead++;
-        this.#markSent(call);
-        out.push(call);
-        break;
-      }
+      if (call.wait && this.#inFlight > 0) break;
       this.#queueHead++;
       this.#markSent(call);
-      out.push(call);
+      return call;
     }
     this.#compactQueue();
+    return undefined;
+  }
+
+  /** Every call {@link nextSendable} would hand out now, in order. */
+  takeSendable(): PendingCall[] {
+    const out: PendingCall[] = [];
+    for (let call = this.nextSendable(); call !== undefined; call = this.nextSendable()) out.push(call);
     return out;
   }
 
   /** The calls still waiting to be written, in the order they will go. */
   unsent(): PendingCall[] {
-    return this.#queue.slice(this.#queueHead).filter((call) => call.state === 'queued');
+    return (this.#queue ?? []).slice(this.#queueHead).filter((call) => call.state === 'queued');
   }
 
   /**
@@ -214,7 +253,7 @@ export class PendingCalls {
    * that is unknown, not in flight, or already answered: a late or stray result.
    */
   settle(frame: ResultFrame): boolean {
-    const call = this.#calls.get(frame.id);
+    const call = this.#calls?.get(frame.id);
     if (call === undefined || call.state !== 'sent') return false;
     if (frame.error !== undefined) {
       const error = DdpMethodError.fromObject(frame.error, call.method);
@@ -233,8 +272,10 @@ export class PendingCalls {
 
   /** Records an `updated` frame; lifts the barrier of calls that already have their result. Unknown ids are ignored. */
   updated(ids: readonly string[]): void {
+    const calls = this.#calls;
+    if (calls === undefined) return;
     for (const id of ids) {
-      const call = this.#calls.get(id);
+      const call = calls.get(id);
       if (call === undefined) continue;
       call.hasUpdated = true;
       if (call.state === 'awaiting-updated') this.#remove(call);
@@ -248,7 +289,9 @@ export class PendingCalls {
    * queue, in its original order, to be resent with its id.
    */
   linkLost(): void {
-    for (const call of this.#calls.values()) {
+    const calls = this.#calls;
+    if (calls === undefined) return;
+    for (const call of calls.values()) {
       if (call.state === 'awaiting-updated') {
         this.#remove(call);
       } else if (call.session) {
@@ -272,13 +315,15 @@ export class PendingCalls {
     }
     this.#inFlight = 0;
     this.#barriers = 0;
-    this.#queue = [...this.#calls.values()];
+    this.#queue = this.#calls === undefined ? undefined : [...this.#calls.values()];
     this.#queueHead = 0;
   }
 
   /** Rejects every queued call (nothing in flight is touched) with `error`. */
   rejectQueued(error: unknown): void {
-    for (const call of this.#calls.values()) {
+    const calls = this.#calls;
+    if (calls === undefined) return;
+    for (const call of calls.values()) {
       if (call.state === 'queued') {
         call.rejectCall(error);
         this.#remove(call);
@@ -289,12 +334,16 @@ export class PendingCalls {
 
   /** Rejects every call still pending with `error` and empties the table. */
   rejectAll(error: unknown): void {
-    for (const call of this.#calls.values()) {
-      if (call.state !== 'awaiting-updated') call.rejectCall(error);
-      this.#remove(call);
+    const calls = this.#calls;
+    if (calls !== undefined) {
+      for (const call of calls.values()) {
+        if (call.state !== 'awaiting-updated') call.rejectCall(error);
+        this.#remove(call);
+      }
     }
-    this.#queue = [];
+    this.#queue = undefined;
     this.#queueHead = 0;
+    this.#stopTimer();
   }
 
   #markSent(call: PendingCall): void {
@@ -318,15 +367,16 @@ export class PendingCalls {
       if (call.isBarrier) this.#barriers--;
     }
     call.state = 'done';
-    this.#calls.delete(call.id);
+    const calls = this.#calls;
+    if (calls !== undefined) {
+      calls.delete(call.id);
+      if (calls.size === 0) this.#calls = undefined;
+    }
     this.#releaseResources(call);
   }
 
   #releaseResources(call: PendingCall): void {
-    if (call.timer !== undefined) {
-      clearTimeout(call.timer);
-      call.timer = undefined;
-    }
+    if (call.timed) this.#unwatchDeadline(call);
     if (call.signal !== undefined && call.onAbort !== undefined) {
       call.signal.removeEventListener('abort', call.onAbort);
     }
@@ -335,12 +385,108 @@ export class PendingCalls {
   }
 
   #compactQueue(): void {
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
+    const queue = this.#queue;
+    if (queue === undefined) return;
+    if (this.#queueHead === queue.length) {
+      this.#queue = undefined;
       this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > queue.length) {
+      this.#queue = queue.slice(this.#queueHead);
       this.#queueHead = 0;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Deadlines
+
+  /** Appends `call` to the list of its timeout: calls made later have later deadlines. */
+  #watchDeadline(call: PendingCall): void {
+    call.deadline = now() + call.timeoutMs;
+    call.timed = true;
+    const lists = (this.#timeoutLists ??= []);
+    let list: TimeoutList | undefined;
+    for (const candidate of lists) {
+      if (candidate.timeoutMs === call.timeoutMs) {
+        list = candidate;
+        break;
+      }
+    }
+    if (list === undefined) {
+      list = { timeoutMs: call.timeoutMs, first: call, last: call };
+      lists.push(list);
+    } else if (list.last === undefined) {
+      list.first = list.last = call;
+    } else {
+      call.previousTimed = list.last;
+      list.last.nextTimed = call;
+      list.last = call;
+    }
+    if (this.#timer === undefined || call.deadline < this.#timerAt) this.#startTimer(call.deadline);
+  }
+
+  #unwatchDeadline(call: PendingCall): void {
+    call.timed = false;
+    const lists = this.#timeoutLists ?? [];
+    let index = 0;
+    while (index < lists.length && lists[index]!.timeoutMs !== call.timeoutMs) index++;
+    const list = lists[index];
+    const { previousTimed, nextTimed } = call;
+    call.previousTimed = call.nextTimed = undefined;
+    if (previousTimed === undefined) {
+      if (list !== undefined) list.first = nextTimed;
+    } else {
+      previousTimed.nextTimed = nextTimed;
+    }
+    if (nextTimed === undefined) {
+      if (list !== undefined) list.last = previousTimed;
+    } else {
+      nextTimed.previousTimed = previousTimed;
+    }
+    if (list !== undefined && list.first === undefined) {
+      lists.splice(index, 1);
+      if (lists.length === 0) {
+        this.#timeoutLists = undefined;
+        this.#stopTimer();
+      }
+    }
+    // Otherwise the timer stays set for a deadline that may be gone: when it fires it finds
+    // nothing due yet and is set again for the earliest one left.
+  }
+
+  /** The call with the earliest deadline. */
+  #earliest(): PendingCall | undefined {
+    let earliest: PendingCall | undefined;
+    for (const list of this.#timeoutLists ?? []) {
+      const first = list.first;
+      if (first !== undefined && (earliest === undefined || first.deadline < earliest.deadline)) earliest = first;
+    }
+    return earliest;
+  }
+
+  #startTimer(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, Math.ceil(at - now())));
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Rejects every call whose deadline has passed, in deadline order, then waits for the next one. */
+  #onTimer(): void {
+    this.#timer = undefined;
+    for (;;) {
+      const call = this.#earliest();
+      if (call === undefined) return;
+      if (call.deadline > now()) {
+        if (this.#timer === undefined || call.deadline < this.#timerAt) this.#startTimer(call.deadline);
+        return;
+      }
+      const timeoutMs = call.timeoutMs;
+      this.#cancel(call, withCallSite(new DdpTimeoutError(`method ${call.method} timed out after ${timeoutMs} ms`, timeoutMs), call.origin));
+      if (call.timed) this.#unwatchDeadline(call); // never the same call twice
     }
   }
 }
