@@ -86,6 +86,16 @@ describe('close', () => {
     }, { what: 'all sockets released' });
   });
 
+  it('writes the frames of the current turn before closing the socket', async () => {
+    const { client, connection } = await connectedPair();
+    const calls = [settled(client.call('first')), settled(client.call('second'))];
+    client.subscribe('last-sub');
+    await client.close();
+    await Promise.all(calls);
+    await waitFor(() => connection.frames('sub').length === 1);
+    expect(connection.frames('method').map((frame) => frame['method'])).toEqual(['first', 'second']);
+  });
+
   it('is idempotent: one close, one status event, the same promise', async () => {
     const { client, connection } = await connectedPair();
     const statuses = recordStatuses(client);

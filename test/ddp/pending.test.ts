@@ -241,6 +241,66 @@ describe('PendingCalls', () => {
     expect(table.inFlight).toBe(0);
   });
 
+  it('times out calls with different timeouts each at its own deadline, never before', async () => {
+    vi.useFakeTimers();
+    const table = new PendingCalls();
+    const timedOut: string[] = [];
+    const add = (method: string, timeoutMs: number): void => {
+      table.add(init(method, { timeoutMs })).promise.catch((error: DdpTimeoutError) => timedOut.push(error.message));
+    };
+    add('a', 300);
+    add('b', 100);
+    add('c', 200);
+    add('d', 100);
+    add('none', 0);
+    table.takeSendable();
+    await vi.advanceTimersByTimeAsync(99);
+    expect(timedOut).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(timedOut).toEqual(['method b timed out after 100 ms', 'method d timed out after 100 ms']);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(timedOut).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(timedOut[2]).toBe('method c timed out after 200 ms');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(timedOut[3]).toBe('method a timed out after 300 ms');
+    expect(table.size).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('still times out a later call after the call with the earliest deadline settled', async () => {
+    vi.useFakeTimers();
+    const table = new PendingCalls();
+    const first = table.add(init('first', { timeoutMs: 100 }));
+    await vi.advanceTimersByTimeAsync(50);
+    const second = table.add(init('second', { timeoutMs: 100 }));
+    let secondOutcome: unknown;
+    second.promise.catch((error: unknown) => (secondOutcome = error));
+    table.takeSendable();
+    table.settle({ msg: 'result', id: first.id, result: 1 });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(secondOutcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(secondOutcome).toBeInstanceOf(DdpTimeoutError);
+    expect(await first.promise).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps one timer for many calls and clears it once none has a deadline left', () => {
+    vi.useFakeTimers();
+    const table = new PendingCalls();
+    const calls = [100, 200, 300, 100].map((timeoutMs, i) => table.add(init(`m${i}`, { timeoutMs })));
+    table.takeSendable();
+    expect(vi.getTimerCount()).toBe(1);
+    for (const call of calls) table.settle({ msg: 'result', id: call.id });
+    expect(vi.getTimerCount()).toBe(0);
+    const late = table.add(init('late', { timeoutMs: 100 }));
+    late.promise.catch(() => undefined);
+    expect(vi.getTimerCount()).toBe(1);
+    table.rejectAll(new Error('closed'));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('leaves no entry, timer or abort listener behind after 10,000 settled calls', async () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
     const baseline = timers();
