@@ -8,7 +8,7 @@
  * `RC_ROOM` names the room (name or id; default `general`). From a checkout, `npm run build`
  * first; Node ≥ 22.18 runs the `.ts` file as it is (older versions: compile it first).
  */
-import { RocketChatClient, hasErrorCode, isDdpError } from 'rocketchat-ddp';
+import { RocketChatClient, isDdpError } from 'rocketchat-ddp';
 import type { IMessage } from 'rocketchat-ddp';
 
 const { RC_URL, RC_USER, RC_PASSWORD, RC_ROOM = 'general' } = process.env;
@@ -24,7 +24,16 @@ process.once('SIGTERM', () => stop.abort());
 
 const client = new RocketChatClient({ url: RC_URL });
 client.on('status', (status, { reason }) => console.log(`status: ${status}${reason === undefined ? '' : ` (${reason})`}`));
-client.on('loginFailed', (error) => console.log(`automatic login refused: ${error.message}`));
+// After a reconnect the client logs in again with its resume token by itself. If the server
+// refuses the token (revoked, expired), log in with the password: the room's stream, which
+// waits for a login meanwhile, then carries on by itself.
+client.on('loginFailed', (error) => {
+  console.log(`automatic login refused: ${error.message}`);
+  client.login(credentials).then(
+    () => console.log('logged in again with the password'),
+    (failure: unknown) => console.error(`could not log in again: ${isDdpError(failure) ? failure.message : String(failure)}`),
+  );
+});
 
 async function echo(rid: string, message: IMessage): Promise<void> {
   // Skip our own messages, edits (they come again under the same _id) and system messages.
@@ -42,18 +51,7 @@ try {
   await client.login(credentials);
   const rid = await client.getRoomId(RC_ROOM);
   console.log(`echoing in ${RC_ROOM} as ${client.username ?? RC_USER}`);
-  for (;;) {
-    try {
-      for await (const message of client.messages(rid, { signal: stop.signal })) await echo(rid, message);
-    } catch (error) {
-      // After a reconnect the client logs in again with its resume token by itself. If the
-      // server refused the token (revoked, expired), the bot is logged out and the room's
-      // subscription is refused: log in with the password and listen again.
-      if (stop.signal.aborted || !hasErrorCode(error, 'not-allowed') || client.userId !== undefined) throw error;
-      await client.login(credentials);
-      console.log('logged in again with the password');
-    }
-  }
+  for await (const message of client.messages(rid, { signal: stop.signal })) await echo(rid, message);
 } catch (error) {
   if (!stop.signal.aborted) throw error; // aborting ends connect() and the loop with the signal's reason
 } finally {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DdpProtocolError } from '../ddp/errors.js';
+import { DdpError, DdpProtocolError } from '../ddp/errors.js';
 import { toDate } from './decode.js';
 import type { Credentials, LoginCredentials } from './types.js';
 
@@ -56,8 +56,16 @@ export type LoginPayload = PasswordLoginPayload | ResumeLoginPayload | LdapLogin
  * @example await sha256Hex('pass') // "d74ff0ee8da3b9806b18c877dbf29bbde50b5bd8e4dad7a3a725000feb82e8f1"
  */
 export async function sha256Hex(text: string): Promise<string> {
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle === undefined) {
+    // Browsers hide Web Crypto on pages that are not a secure context (plain http, not localhost).
+    throw new DdpError(
+      'password login needs Web Crypto (crypto.subtle) to hash the password: serve the page over https ' +
+        '(or localhost), or install a Web Crypto polyfill (React Native); a resume token needs no hashing',
+    );
+  }
   const bytes = new TextEncoder().encode(text);
-  const hash = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
+  const hash = new Uint8Array(await subtle.digest('SHA-256', bytes));
   let hex = '';
   for (const byte of hash) hex += byte.toString(16).padStart(2, '0');
   return hex;

@@ -179,7 +179,9 @@ export interface RocketChatClientEvents {
   /**
    * The automatic login after a reconnect failed (the token was revoked or expired: the
    * server says 401). The client stays connected but logged out; log in again to resume.
-   * A timeout also lands here; then the token is kept and the next reconnect tries again.
+   * Streams (`messages()`, `onMessage()`…) the server refuses meanwhile wait for that login
+   * and then subscribe again by themselves. A timeout also lands here; then the token is
+   * kept and the next reconnect tries again.
    */
   loginFailed: (error: Error) => void;
   /** A stream event that is not a valid message was dropped. */
@@ -229,6 +231,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   /** The last user document the server published (it comes before the login result). */
   #lastUserDocument: { id: string; username: string } | undefined;
   #stopNotices: (() => void) | undefined;
+  /** The automatic re-login failed: streams refused since then wait for the next login. */
+  #loginLost = false;
   #closed = false;
 
   constructor(options: RocketChatClientOptions) {
@@ -244,7 +248,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond, windowMs: PACING_WINDOW_MS });
     this.#maxRetries = limits?.maxRetries ?? 0;
     this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
-    this.#hub = new StreamHub(this.ddp);
+    this.#hub = new StreamHub(this.ddp, { park: (error) => this.#loginLost && isDdpMethodError(error) });
     this.ddp.on('status', (status, details) => this.emit('status', status, details));
     this.ddp.on('added', (frame) => {
       const username = frame.fields?.['username'];
@@ -331,6 +335,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   async logout(): Promise<void> {
     const wasLoggedIn = this.#credentials !== undefined;
     this.#clearLogin();
+    this.#loginLost = false;
     try {
       await this.#call('logout', [], { wait: true });
     } finally {
@@ -346,6 +351,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       this.#stopNotices?.();
       this.#stopNotices = this.#listenForNotices(credentials.userId);
     }
+    this.#loginLost = false;
+    this.#hub.resumeParked();
     this.emit('login', credentials);
   }
 
@@ -369,7 +376,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       // The link dropped during the setup: it runs again on the next session.
       if (isDdpConnectionError(error) || isDdpClosedError(error) || this.#closed) return;
       if (this.#credentials !== credentials) return;
-      if (isDdpMethodError(error) || error instanceof DdpProtocolError) this.#clearLogin();
+      if (isDdpMethodError(error) || error instanceof DdpProtocolError) {
+        this.#clearLogin();
+        this.#loginLost = true;
+      }
       this.emit('loginFailed', toRocketChatError(error) as Error);
     }
   }

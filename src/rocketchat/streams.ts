@@ -9,6 +9,9 @@
  * leave sends the `unsub`. Because a pair has exactly one subscription, and the DDP client
  * renews it with the same id after a reconnect, events are never delivered twice.
  *
+ * A pair whose subscription the server refuses after the login was lost can be parked
+ * (see {@link StreamHubOptions.park}) and subscribed again after the next login.
+ *
  * {@link MessageIterator} turns a listener into a bounded async iterator.
  *
  * @module
@@ -53,9 +56,24 @@ export interface StreamListener {
 }
 
 interface Entry {
-  readonly subscription: StreamSubscription;
+  readonly stream: string;
+  readonly eventName: string;
   readonly listeners: Set<StreamListener>;
-  readonly detachStop: () => void;
+  /** `undefined` while the entry is parked (waiting for a login to subscribe again). */
+  subscription: StreamSubscription | undefined;
+  detachStop: () => void;
+}
+
+/** Options of {@link StreamHub}. */
+export interface StreamHubOptions {
+  /**
+   * Asked when the server ends a subscription with an error: `true` parks its listeners
+   * instead of ending them, until {@link StreamHub.resumeParked} subscribes again. The
+   * Rocket.Chat client parks refusals that come from having lost the login (a failed
+   * automatic re-login), so that logging in again brings every stream back.
+   * @default never park
+   */
+  readonly park?: (error: Error) => boolean;
 }
 
 /**
@@ -80,17 +98,26 @@ export function callEach(calls: readonly (() => void)[]): void {
 /** Shares one subscription per (stream, event name) among its listeners. */
 export class StreamHub {
   readonly #transport: StreamTransport;
+  readonly #park: ((error: Error) => boolean) | undefined;
   readonly #entries = new Map<string, Entry>();
   #closed = false;
 
-  constructor(transport: StreamTransport) {
+  constructor(transport: StreamTransport, options: StreamHubOptions = {}) {
     this.#transport = transport;
+    this.#park = options.park;
     transport.on('changed', this.#onChanged);
   }
 
-  /** How many subscriptions are live (for tests and diagnostics). */
+  /** How many subscriptions are live (for tests and diagnostics); parked ones do not count. */
   get size(): number {
-    return this.#entries.size;
+    let live = 0;
+    for (const entry of this.#entries.values()) if (entry.subscription !== undefined) live++;
+    return live;
+  }
+
+  /** How many (stream, event name) pairs wait for a login to subscribe again. */
+  get parked(): number {
+    return this.#entries.size - this.size;
   }
 
   /**
@@ -106,19 +133,9 @@ export class StreamHub {
     const key = `${stream}\u0000${eventName}`;
     let entry = this.#entries.get(key);
     if (entry === undefined) {
-      const subscription = this.#transport.subscribe(stream, [eventName, { useCollection: false, args: [] }]);
-      // The outcome is reported through onStop; this only keeps a refused `ready()` from going unhandled.
-      subscription.ready().catch(() => {});
-      const listeners = new Set<StreamListener>();
-      const detachStop = subscription.onStop((error) => {
-        if (this.#entries.get(key)?.subscription !== subscription) return; // stopped by us
-        this.#entries.delete(key);
-        const ending = [...listeners];
-        listeners.clear();
-        callEach(ending.map((each) => () => each.onEnd?.(error)));
-      });
-      entry = { subscription, listeners, detachStop };
+      entry = { stream, eventName, listeners: new Set(), subscription: undefined, detachStop: () => {} };
       this.#entries.set(key, entry);
+      this.#subscribe(key, entry);
     }
     const current = entry;
     current.listeners.add(listener);
@@ -127,8 +144,35 @@ export class StreamHub {
       if (current.listeners.size > 0 || this.#entries.get(key) !== current) return;
       this.#entries.delete(key);
       current.detachStop();
-      current.subscription.stop();
+      current.subscription?.stop();
     };
+  }
+
+  /** Subscribes again every parked pair, with the listeners it had (call after a login). */
+  resumeParked(): void {
+    if (this.#closed) return;
+    for (const [key, entry] of this.#entries) {
+      if (entry.subscription === undefined) this.#subscribe(key, entry);
+    }
+  }
+
+  #subscribe(key: string, entry: Entry): void {
+    const subscription = this.#transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
+    // The outcome is reported through onStop; this only keeps a refused `ready()` from going unhandled.
+    subscription.ready().catch(() => {});
+    entry.subscription = subscription;
+    entry.detachStop = subscription.onStop((error) => {
+      if (this.#entries.get(key)?.subscription !== subscription) return; // stopped by us
+      entry.detachStop = () => {};
+      if (error !== undefined && this.#park?.(error) === true) {
+        entry.subscription = undefined; // parked: the listeners stay, without a subscription
+        return;
+      }
+      this.#entries.delete(key);
+      const ending = [...entry.listeners];
+      entry.listeners.clear();
+      callEach(ending.map((each) => () => each.onEnd?.(error)));
+    });
   }
 
   /**

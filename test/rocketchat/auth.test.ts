@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DdpProtocolError } from '../../src/ddp/errors.js';
+import { DdpError, DdpProtocolError } from '../../src/ddp/errors.js';
 import { buildLoginPayload, parseLoginResult, sha256Hex } from '../../src/rocketchat/auth.js';
 import { resultOf } from './fixtures.js';
 
@@ -83,6 +83,21 @@ describe('parseLoginResult', () => {
     } catch (error) {
       expect(String(error)).not.toContain('secret-token');
       expect((error as DdpProtocolError).offendingFrame).toBeUndefined();
+    }
+  });
+});
+
+describe('sha256Hex without Web Crypto', () => {
+  it('fails with a DdpError that says what is missing and how to get it', async () => {
+    const original = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+    Object.defineProperty(globalThis, 'crypto', { value: {}, configurable: true, writable: true });
+    try {
+      const failure = await sha256Hex('pass').catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DdpError);
+      expect((failure as Error).message).toContain('crypto.subtle');
+      expect((failure as Error).message).toContain('https');
+    } finally {
+      if (original !== undefined) Object.defineProperty(globalThis, 'crypto', original);
     }
   });
 });

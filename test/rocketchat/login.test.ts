@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DdpMethodError } from '../../src/ddp/errors.js';
-import type { ClientFrame } from '../../src/ddp/protocol.js';
+import type { ClientFrame, SubFrame } from '../../src/ddp/protocol.js';
 import { TwoFactorRequiredError } from '../../src/rocketchat/errors.js';
 import type { Credentials } from '../../src/rocketchat/types.js';
 import { totpCode } from '../../src/testing/index.js';
+import type { FakeRocketChatServer } from '../../src/testing/index.js';
 import { leftovers, settled, waitFor } from '../helpers.js';
 import { loggedIn, newClient, startServer, watchUnhandledRejections } from './setup.js';
 
@@ -11,6 +12,20 @@ const TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
 const PASS_DIGEST = 'd74ff0ee8da3b9806b18c877dbf29bbde50b5bd8e4dad7a3a725000feb82e8f1';
 
 afterEach(() => leftovers.disposeAll());
+
+/** How the server answered the newest connection's latest room-stream subscription. */
+function roomStreamState(server: FakeRocketChatServer): 'ready' | 'refused' | undefined {
+  const connection = server.connections.at(-1);
+  const sub = connection?.received.findLast(
+    (frame): frame is SubFrame => frame.msg === 'sub' && frame.name === 'stream-room-messages',
+  );
+  if (connection === undefined || sub === undefined) return undefined;
+  for (const frame of connection.sent) {
+    if (frame.msg === 'ready' && frame.subs.includes(sub.id)) return 'ready';
+    if (frame.msg === 'nosub' && frame.id === sub.id) return 'refused';
+  }
+  return undefined;
+}
 
 function loginParams(frames: readonly ClientFrame[]): unknown[] {
   return frames.filter((frame) => frame.msg === 'method' && frame.method === 'login').map((frame) => (frame.msg === 'method' ? frame.params?.[0] : undefined));
@@ -187,6 +202,40 @@ describe('login after reconnect', () => {
     } finally {
       unhandled.stop();
     }
+  });
+
+  it('keeps a messages() loop waiting through a failed resume and resumes it at the next login', async () => {
+    const { server, client } = await loggedIn();
+    const received: string[] = [];
+    const endings: unknown[] = [];
+    const loop = (async () => {
+      try {
+        for await (const message of client.messages('GENERAL')) {
+          received.push(message.msg);
+          if (received.length === 2) break;
+        }
+      } catch (error) {
+        endings.push(error);
+      }
+    })();
+    await waitFor(() => roomStreamState(server) === 'ready');
+    server.postMessage({ rid: 'GENERAL', msg: 'before', username: 'bot' });
+    await waitFor(() => received.length === 1);
+
+    const failure = new Promise((resolve) => client.once('loginFailed', resolve));
+    server.revokeToken(client.credentials!.token);
+    server.dropAllConnections();
+    await failure;
+    // The renewed subscription is refused on the logged-out session; the loop keeps waiting.
+    await waitFor(() => roomStreamState(server) === 'refused');
+    expect(endings).toEqual([]);
+
+    await client.login({ username: 'bot', password: 'pass' });
+    await waitFor(() => roomStreamState(server) === 'ready');
+    server.postMessage({ rid: 'GENERAL', msg: 'after', username: 'bot' });
+    await loop;
+    expect(received).toEqual(['before', 'after']);
+    expect(endings).toEqual([]);
   });
 
   it('stops resuming after logout', async () => {
