@@ -39,7 +39,12 @@ export function registerMessageMethods(core: ServerCore): void {
 // ---------------------------------------------------------------------------------------
 // sendMessage
 
-/** The keys `sendMessage` accepts since Rocket.Chat 7.1, with their types. */
+/**
+ * The keys `sendMessage` accepts since Rocket.Chat 7.1, with their types. The client keeps its
+ * own list (`src/rocketchat/validate.ts`); this one is written separately on purpose, as the
+ * server's rule, so that a mistake in either shows up as a failing test instead of being
+ * mirrored by the fake.
+ */
 const MESSAGE_KEYS: Readonly<Record<string, 'string' | 'boolean' | 'date' | 'object'>> = {
   _id: 'string',
   rid: 'string',
