@@ -44,6 +44,7 @@ export interface DdpErrorObject {
 
 /** Opens a DDP session. The first frame the client sends on every socket. */
 export interface ConnectFrame {
+  /** The frame type. */
   readonly msg: 'connect';
   /** The version the client proposes; must be one of `support`. */
   readonly version: string;
@@ -55,9 +56,11 @@ export interface ConnectFrame {
 
 /** Calls a remote method. The server answers with `result` and `updated` for this `id`. */
 export interface MethodFrame {
+  /** The frame type. */
   readonly msg: 'method';
   /** Client-chosen id, unique for the life of the client, kept when the call is resent. */
   readonly id: string;
+  /** The name of the method to run, e.g. `"sendMessage"`. */
   readonly method: string;
   /** EJSON arguments. */
   readonly params?: readonly unknown[];
@@ -67,6 +70,7 @@ export interface MethodFrame {
 
 /** Starts a subscription. The server answers `ready` or `nosub`. */
 export interface SubFrame {
+  /** The frame type. */
   readonly msg: 'sub';
   /** Client-chosen id, kept when the subscription is renewed after a reconnect. */
   readonly id: string;
@@ -78,7 +82,9 @@ export interface SubFrame {
 
 /** Ends a subscription. Meteor answers `nosub`; Rocket.Chat's DDP service may not answer. */
 export interface UnsubFrame {
+  /** The frame type. */
   readonly msg: 'unsub';
+  /** The id of the subscription to end, as sent in its `sub`. */
   readonly id: string;
 }
 
@@ -87,6 +93,7 @@ export interface UnsubFrame {
 
 /** Asks the other side whether it is alive. Must be answered at once with `pong`. */
 export interface PingFrame {
+  /** The frame type. */
   readonly msg: 'ping';
   /** Optional; when present the `pong` must echo it. */
   readonly id?: string;
@@ -94,7 +101,9 @@ export interface PingFrame {
 
 /** Answers a `ping`, echoing its `id` if it had one (and only then). */
 export interface PongFrame {
+  /** The frame type. */
   readonly msg: 'pong';
+  /** The `id` of the `ping` this answers; absent when the ping had none. */
   readonly id?: string;
 }
 
@@ -103,20 +112,27 @@ export interface PongFrame {
 
 /** The session is open. */
 export interface ConnectedFrame {
+  /** The frame type. */
   readonly msg: 'connected';
+  /** The id the server gave the new session. */
   readonly session: string;
 }
 
 /** The server does not speak the proposed version; it suggests `version` and closes. */
 export interface FailedFrame {
+  /** The frame type. */
   readonly msg: 'failed';
+  /** The version the server suggests the client propose instead. */
   readonly version: string;
 }
 
 /** The outcome of a method call: exactly one of `error` / `result`, or neither (`undefined`). */
 export interface ResultFrame {
+  /** The frame type. */
   readonly msg: 'result';
+  /** The id of the method call this answers. */
   readonly id: string;
+  /** Why the method failed; absent when it succeeded. */
   readonly error?: DdpErrorObject;
   /** EJSON return value. Absent when the method returned `undefined` (or, on Rocket.Chat's DDP service, any falsy value). */
   readonly result?: unknown;
@@ -124,27 +140,37 @@ export interface ResultFrame {
 
 /** All data writes of these methods have been sent. May arrive before or after their `result`. */
 export interface UpdatedFrame {
+  /** The frame type. */
   readonly msg: 'updated';
+  /** The ids of the method calls whose data writes have all been sent. */
   readonly methods: readonly string[];
 }
 
 /** These subscriptions have sent their initial data. */
 export interface ReadyFrame {
+  /** The frame type. */
   readonly msg: 'ready';
+  /** The ids of the subscriptions that have sent their initial data. */
   readonly subs: readonly string[];
 }
 
 /** A subscription ended (or never started); with `error` when it failed. */
 export interface NosubFrame {
+  /** The frame type. */
   readonly msg: 'nosub';
+  /** The id of the subscription that ended. */
   readonly id: string;
+  /** Why the subscription failed (including an unknown publication); absent when it simply ended. */
   readonly error?: DdpErrorObject;
 }
 
 /** A document was added to a collection. */
 export interface AddedFrame {
+  /** The frame type. */
   readonly msg: 'added';
+  /** The name of the collection the document belongs to. */
   readonly collection: string;
+  /** The document's id. */
   readonly id: string;
   /** EJSON fields. */
   readonly fields?: Readonly<Record<string, unknown>>;
@@ -155,8 +181,11 @@ export interface AddedFrame {
  * deliver every event this way, with `id: "id"` and `fields: { eventName, args }`.
  */
 export interface ChangedFrame {
+  /** The frame type. */
   readonly msg: 'changed';
+  /** The name of the collection the document belongs to. */
   readonly collection: string;
+  /** The document's id. */
   readonly id: string;
   /** EJSON fields that changed. */
   readonly fields?: Readonly<Record<string, unknown>>;
@@ -166,25 +195,37 @@ export interface ChangedFrame {
 
 /** A document was removed from a collection. */
 export interface RemovedFrame {
+  /** The frame type. */
   readonly msg: 'removed';
+  /** The name of the collection the document belongs to. */
   readonly collection: string;
+  /** The document's id. */
   readonly id: string;
 }
 
 /** Ordered-collection insert (in the spec, unused by Meteor and Rocket.Chat). */
 export interface AddedBeforeFrame {
+  /** The frame type. */
   readonly msg: 'addedBefore';
+  /** The name of the collection the document belongs to. */
   readonly collection: string;
+  /** The document's id. */
   readonly id: string;
+  /** EJSON fields of the new document. */
   readonly fields?: Readonly<Record<string, unknown>>;
+  /** The id of the document to insert it before, or `null` to put it at the end. */
   readonly before: string | null;
 }
 
 /** Ordered-collection move (in the spec, unused by Meteor and Rocket.Chat). */
 export interface MovedBeforeFrame {
+  /** The frame type. */
   readonly msg: 'movedBefore';
+  /** The name of the collection the document belongs to. */
   readonly collection: string;
+  /** The document's id. */
   readonly id: string;
+  /** The id of the document to move it before, or `null` to move it to the end. */
   readonly before: string | null;
 }
 
@@ -193,8 +234,11 @@ export interface MovedBeforeFrame {
  * a frame before `connect`, …). The socket stays open.
  */
 export interface ErrorFrame {
+  /** The frame type. */
   readonly msg: 'error';
+  /** What was wrong, e.g. `"Must connect first"`. */
   readonly reason: string;
+  /** The frame the complaint is about, when the server could parse it. */
   readonly offendingMessage?: unknown;
 }
 
