@@ -11,6 +11,7 @@ import type { DdpErrorObject } from './protocol.js';
 
 /** Base class of every error this library throws or rejects with. */
 export class DdpError extends Error {
+  /** `'DdpError'`; each subclass sets its own. The guards check it, so they work across realms. */
   override name = 'DdpError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -24,6 +25,7 @@ export class DdpError extends Error {
  * number such as `401`. Key on it, not on `reason`, which servers reword between versions.
  */
 export class DdpMethodError extends DdpError {
+  /** `'DdpMethodError'`; its subclasses set their own. The guards check it, so they work across realms. */
   override name = 'DdpMethodError';
   /** The server's error code, e.g. `"error-invalid-room"` or `401`. */
   readonly error: string | number;
@@ -61,6 +63,7 @@ export class DdpMethodError extends DdpError {
 
 /** A call (or a wait such as `ready()`) took longer than its timeout. */
 export class DdpTimeoutError extends DdpError {
+  /** Always `'DdpTimeoutError'` (the guards check it, so they work across realms). */
   override name = 'DdpTimeoutError';
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
@@ -72,6 +75,7 @@ export class DdpTimeoutError extends DdpError {
 
 /** The client was closed with `close()` (or ended for good) while this was pending. */
 export class DdpClosedError extends DdpError {
+  /** Always `'DdpClosedError'` (the guards check it, so they work across realms). */
   override name = 'DdpClosedError';
 }
 
@@ -84,6 +88,7 @@ export type DdpConnectionErrorCode = 'refused' | 'timeout' | 'closed' | 'invocat
  * the server may or may not have run it).
  */
 export class DdpConnectionError extends DdpError {
+  /** Always `'DdpConnectionError'` (the guards check it, so they work across realms). */
   override name = 'DdpConnectionError';
   /** What went wrong: `'refused'`, `'timeout'`, `'closed'` or `'invocation-failed'`. */
   readonly code: DdpConnectionErrorCode;
@@ -95,6 +100,7 @@ export class DdpConnectionError extends DdpError {
 
 /** The server speaks no DDP version this client speaks. Final: the client does not retry. */
 export class DdpVersionError extends DdpError {
+  /** Always `'DdpVersionError'` (the guards check it, so they work across realms). */
   override name = 'DdpVersionError';
   /** The version the server asked for. */
   readonly serverVersion: string;
@@ -106,6 +112,7 @@ export class DdpVersionError extends DdpError {
 
 /** The server sent something that is not valid DDP (bad JSON, a frame of the wrong shape, too large). */
 export class DdpProtocolError extends DdpError {
+  /** Always `'DdpProtocolError'` (the guards check it, so they work across realms). */
   override name = 'DdpProtocolError';
   /** The offending text (cut to 200 characters) or frame, for diagnosis. */
   readonly offendingFrame: unknown;
@@ -120,6 +127,7 @@ export type DdpLimit = 'maxPendingCalls' | 'maxFrameBytes';
 
 /** A bound was reached (too many pending calls, an outgoing frame too large): nothing was sent. */
 export class DdpLimitError extends DdpError {
+  /** Always `'DdpLimitError'` (the guards check it, so they work across realms). */
   override name = 'DdpLimitError';
   /** The option whose bound was reached. */
   readonly limit: DdpLimit;

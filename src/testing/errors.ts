@@ -44,6 +44,7 @@ export function streamerOrder(object: DdpErrorObject): DdpErrorObject {
 
 /** Thrown by a method or publication handler: the client receives `object`. */
 export class MethodError extends Error {
+  /** Always `'MethodError'`. */
   override name = 'MethodError';
   /** The error object sent to the client. */
   readonly object: MeteorErrorObject;
