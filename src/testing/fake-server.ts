@@ -35,6 +35,7 @@ import { totpCode } from './totp.js';
 
 /** Options of {@link FakeRocketChatServer.addUser}. */
 export interface FakeUserOptions {
+  /** The login name; must be free (compared without regard to case). */
   readonly username: string;
   /** The password, in clear (the server keeps its SHA-256 digest). */
   readonly password: string;
@@ -64,7 +65,9 @@ export interface FakeUserOptions {
 
 /** A created user. */
 export interface FakeUser {
+  /** The user id. */
   readonly _id: string;
+  /** The login name. */
   readonly username: string;
   /** A resume token for `login({ resume })`. */
   readonly token: string;
@@ -72,8 +75,9 @@ export interface FakeUser {
 
 /** Options of {@link FakeRocketChatServer.addRoom}. */
 export interface FakeRoomOptions {
-  /** @default a random 17-character id */
+  /** The room id. @default a random 17-character id */
   readonly _id?: string;
+  /** The room name (`#name`), which must be free; a direct-message room has none and ignores it. */
   readonly name: string;
   /** `'c'` public, `'p'` private, `'d'` direct messages. @default 'c' */
   readonly t?: RoomType;
@@ -91,18 +95,27 @@ export interface FakeRoomOptions {
 
 /** A created room. */
 export interface FakeRoom {
+  /** The room id (the `rid` of its messages). */
   readonly _id: string;
+  /** The name given in {@link FakeRoomOptions.name}. */
   readonly name: string;
 }
 
 /** A message put in a room by the server itself, as if `username` had sent it. */
 export interface FakePostOptions {
+  /** The id of the room to post in. */
   readonly rid: string;
+  /** The text. */
   readonly msg: string;
+  /** The sender: an existing user's username (membership is not checked). */
   readonly username: string;
+  /** The message id; must be free. @default a new id */
   readonly _id?: string;
+  /** When it was sent. @default now */
   readonly ts?: Date;
+  /** For a thread reply: the id of the thread's first message. */
   readonly tmid?: string;
+  /** For a thread reply: also show it in the room. */
   readonly tshow?: boolean;
 }
 

@@ -9,8 +9,11 @@ import { objectId, randomId, randomSecret } from './ids.js';
 
 /** `u` of a message: who sent it. */
 export interface MessageUser {
+  /** The sender's user id. */
   readonly _id: string;
+  /** The sender's username. */
   readonly username: string;
+  /** The sender's display name; absent when the user has none. */
   readonly name?: string;
 }
 
@@ -19,24 +22,72 @@ export interface MessageUser {
  * keep the order the server gives them; every date is a `Date`.
  */
 export interface StoredMessage {
+  /** The message id. */
   _id: string;
+  /** The id of the room it was sent to. */
   rid: string;
+  /** The text (an empty string when the message has none). */
   msg: string;
+  /** When it was sent: the sender's own `ts` when it gave one the server accepted, otherwise the server's clock. */
   ts: Date;
+  /** Who sent it. */
   u: MessageUser;
+  /** When it was stored or last changed. */
   _updatedAt: Date;
+  /** For a thread reply: the id of the thread's first message. */
   tmid?: string;
+  /** For a thread reply: `true` when it is also shown in the room; absent otherwise. */
   tshow?: boolean;
+  /** The message type: absent for an ordinary message, `'e2e'` for an encrypted one. */
   t?: string;
-  urls?: { url: string; meta: Record<string, unknown>; ignoreParse?: boolean }[];
-  mentions?: { _id: string; username: string; name?: string; type?: 'user' | 'team' }[];
-  channels?: { _id: string; name: string }[];
+  /** The URLs found in `msg`, in order of first appearance. */
+  urls?: {
+    /** The URL, as found in the text. */
+    url: string;
+    /** Preview data; always empty here. */
+    meta: Record<string, unknown>;
+    /** `true` when the sender asked for previews of other URLs only. */
+    ignoreParse?: boolean;
+  }[];
+  /** The users mentioned with `@name` who exist, and `@all` / `@here`. */
+  mentions?: {
+    /** The user's id; `'all'` or `'here'` for those mentions. */
+    _id: string;
+    /** The username; `'all'` or `'here'` for those mentions. */
+    username: string;
+    /** The user's display name, when the user has one. */
+    name?: string;
+    /** `'user'` for a mentioned user (`'team'` for a team); absent for `@all` / `@here`. */
+    type?: 'user' | 'team';
+  }[];
+  /** The rooms mentioned with `#name` that exist (direct-message rooms excepted). */
+  channels?: {
+    /** The room's id. */
+    _id: string;
+    /** The room's name. */
+    name: string;
+  }[];
+  /** `msg` parsed into markdown tokens; absent for encrypted messages and very long texts. */
   md?: unknown[];
+  /** When the text was last edited. */
   editedAt?: Date;
-  editedBy?: { _id: string; username: string };
-  reactions?: Record<string, { usernames: string[] }>;
+  /** Who last edited the text. */
+  editedBy?: {
+    /** The editor's user id. */
+    _id: string;
+    /** The editor's username. */
+    username: string;
+  };
+  /** Reactions by emoji (e.g. `':thumbsup:'`); absent when there are none. */
+  reactions?: Record<string, {
+    /** The usernames of those who reacted with this emoji, in the order they did. */
+    usernames: string[];
+  }>;
+  /** For a thread's first message: the number of replies. */
   tcount?: number;
+  /** For a thread's first message: when the latest reply was sent. */
   tlm?: Date;
+  /** For a thread's first message: the ids of the users who replied. */
   replies?: string[];
   [key: string]: unknown;
 }
