@@ -43,8 +43,8 @@ export { DdpClient } from './ddp/client.js';
 export { DEFAULT_RECONNECT_OPTIONS, backoffDelay } from './ddp/backoff.js';
 export { DEFAULT_HEARTBEAT_OPTIONS } from './ddp/heartbeat.js';
 export { normalizeDdpUrl } from './ddp/url.js';
-export { redactFrame } from './ddp/redact.js';
-export { randomId } from './ddp/random-id.js';
+export { SECRET_KEYS, redactFrame } from './ddp/redact.js';
+export { METEOR_ID_ALPHABET, randomId } from './ddp/random-id.js';
 export { decodeServerFrame, encodeFrame, DEFAULT_MAX_FRAME_BYTES } from './ddp/codec.js';
 export { SUPPORTED_DDP_VERSIONS } from './ddp/protocol.js';
 export {
@@ -111,6 +111,7 @@ export type {
 } from './rocketchat/types.js';
 export type { RateLimitOptions } from './rocketchat/rate-limit.js';
 export type { MessageTransport, ValidateOptions } from './rocketchat/validate.js';
+export type { MessageIteratorOptions } from './rocketchat/streams.js';
 export type {
   CallOptions,
   ConnectOptions,
@@ -119,6 +120,7 @@ export type {
   DdpSession,
   SessionSetup,
 } from './ddp/client.js';
+export type { DecodeOptions } from './ddp/codec.js';
 export type { HeartbeatOptions } from './ddp/heartbeat.js';
 export type { ReconnectOptions } from './ddp/backoff.js';
 export type { Subscription } from './ddp/subscriptions.js';

@@ -71,9 +71,9 @@ export function resolveReconnectOptions(options: Partial<ReconnectOptions> = {})
 /**
  * The delay before retry number `attempt` (1-based), in milliseconds.
  *
- * Attempts 1 and 2 wait {@link FIRST_RETRIES_DELAY_MS}; attempt n ≥ 3 waits
- * `min(maxDelayMs, initialDelayMs · factor^(n−3))`, multiplied by a random factor in
- * `[1 − jitter, 1 + jitter)`.
+ * Attempts 1 and 2 wait `FIRST_RETRIES_DELAY_MS` (10 ms, or `maxDelayMs` if smaller); attempt
+ * n ≥ 3 waits `min(maxDelayMs, initialDelayMs · factor^(n−3))`, multiplied by a random factor
+ * in `[1 − jitter, 1 + jitter)`.
  *
  * @param random a source of numbers in `[0, 1)`, for tests.
  * @example backoffDelay(3, DEFAULT_RECONNECT_OPTIONS, () => 0.5) // 1000

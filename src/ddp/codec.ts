@@ -22,7 +22,7 @@ import type {
 /** The default bound on one frame, in UTF-8 bytes: 16 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-/** Options of {@link decodeServerFrame} and {@link decodeClientFrame}. */
+/** Options of {@link decodeServerFrame} and `decodeClientFrame`. */
 export interface DecodeOptions {
   /**
    * Frames longer than this many UTF-8 bytes are refused.
