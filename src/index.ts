@@ -110,7 +110,7 @@ export type {
   UsernamePasswordLogin,
 } from './rocketchat/types.js';
 export type { RateLimitOptions } from './rocketchat/rate-limit.js';
-export type { MessageTransport, ValidateOptions } from './rocketchat/validate.js';
+export type { FieldKind, MessageTransport, ValidateOptions } from './rocketchat/validate.js';
 export type { MessageIteratorOptions } from './rocketchat/streams.js';
 export type {
   CallOptions,

@@ -212,7 +212,7 @@ export class StreamHub {
   };
 }
 
-/** Options of {@link MessageIterator}. */
+/** Options of the iterator `RocketChatClient.messages()` returns. */
 export interface MessageIteratorOptions {
   /** Aborting ends the iterator: the pending (or next) `next()` rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;

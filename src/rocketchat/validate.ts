@@ -11,7 +11,8 @@ import type { OutgoingMessage } from './types.js';
 /** The server's default `Message_MaxAllowedSize`, in UTF-16 code units. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 5000;
 
-type FieldKind = 'string' | 'boolean' | 'object' | 'date';
+/** The type the server checks a realtime message field for (`date`: an EJSON Date). */
+export type FieldKind = 'string' | 'boolean' | 'object' | 'date';
 
 /**
  * The only keys Rocket.Chat's realtime `sendMessage` accepts (servers ≥ 7.1 answer any
