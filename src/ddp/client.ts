@@ -734,7 +734,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     }
     let frame: ServerFrame | null;
     try {
-      frame = decodeServerFrame(text, { maxFrameBytes: maxBytes });
+      frame = decodeServerFrame(text, this.#options); // its maxFrameBytes
     } catch (error) {
       this.#protocolError(
         error instanceof DdpProtocolError ? error : new DdpProtocolError(`undecodable frame: ${messageOf(error)}`, undefined, { cause: error }),
@@ -1030,13 +1030,17 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   #setStatus(status: ConnectionStatus, details: StatusDetails): void {
     if (this.#status === status && status !== 'waiting') return;
     this.#status = status;
-    this.#emit('status', status, details);
+    try {
+      this.emit('status', status, details);
+    } catch (error) {
+      this.#warn('a "status" listener threw', { error: messageOf(error) });
+    }
   }
 
   /** Emits to the user's listeners; one that throws is reported and never breaks the client. */
-  #emit<K extends keyof DdpClientEvents>(event: K, ...args: Parameters<DdpClientEvents[K]>): void {
+  #emit<K extends Exclude<keyof DdpClientEvents, 'status'>>(event: K, argument: Parameters<DdpClientEvents[K]>[0]): void {
     try {
-      (this.emit as (event: K, ...rest: unknown[]) => boolean)(event, ...args);
+      (this.emit as (event: K, argument: unknown) => boolean)(event, argument);
     } catch (error) {
       this.#warn(`a "${event}" listener threw`, { error: messageOf(error) });
     }
