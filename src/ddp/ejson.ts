@@ -193,15 +193,21 @@ export function toJsonValue(value: unknown): unknown {
   if (ejsonLibrary._isCustomType(value)) return ejsonLibrary.toJSONValue(value);
   const record = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
+  let first: string | undefined;
   for (const key in record) {
+    first ??= key;
     if (!Object.hasOwn(record, key)) continue;
     const child = record[key];
+    // Strings, booleans and finite numbers stay as they are.
+    if (typeof child === 'object' ? child === null : typeof child !== 'number' || Number.isFinite(child)) continue;
     const converted = toJsonValue(child);
     if (converted !== child) {
       copy ??= copyOwn(record);
       defineValue(copy, key, converted);
     }
   }
+  // Only an object whose first key starts with "$" can look like an EJSON form.
+  if (copy === undefined && (first === undefined || first.charCodeAt(0) !== DOLLAR)) return record;
   const result = copy ?? record;
   return ejsonForm(result) === undefined ? result : { $escape: result };
 }
