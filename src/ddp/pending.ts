@@ -164,15 +164,9 @@ export class PendingCalls {
   #queueHead = 0;
   /** Calls with a timeout, one list per timeout value. */
   #timeoutLists: TimeoutList[] | undefined;
-  /**
-   * The one timer, set for {@link #timerAt}. While no call has a deadline it is either
-   * cleared or, where timers can be unreferenced (Node), left set but unreferenced, so that a
-   * client making one call after the other does not set and clear a timer per call.
-   */
+  /** The one timer, set for {@link #timerAt} while any call has a deadline. */
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = 0;
-  /** {@link #timer} keeps the process alive. */
-  #timerReferenced = false;
   /** Calls written and not yet done (including those awaiting `updated`). */
   #inFlight = 0;
   /** Barrier calls written and not yet done. */
@@ -428,7 +422,6 @@ export class PendingCalls {
       list.last = call;
     }
     if (this.#timer === undefined || call.deadline < this.#timerAt) this.#startTimer(call.deadline);
-    else if (!this.#timerReferenced) this.#referenceTimer(true);
   }
 
   #unwatchDeadline(call: PendingCall): void {
@@ -453,7 +446,7 @@ export class PendingCalls {
       lists.splice(index, 1);
       if (lists.length === 0) {
         this.#timeoutLists = undefined;
-        if (!this.#referenceTimer(false)) this.#stopTimer();
+        this.#stopTimer();
       }
     }
     // Otherwise the timer stays set for a deadline that may be gone: when it fires it finds
@@ -474,29 +467,16 @@ export class PendingCalls {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = at;
     this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, Math.ceil(at - now())));
-    this.#timerReferenced = true;
   }
 
   #stopTimer(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#timerReferenced = false;
-  }
-
-  /** `ref()`s or `unref()`s the timer; `false` where timers have no such methods (browsers). */
-  #referenceTimer(referenced: boolean): boolean {
-    const timer = this.#timer as { ref?: unknown; unref?: unknown } | undefined;
-    if (timer === undefined || typeof timer.ref !== 'function' || typeof timer.unref !== 'function') return false;
-    if (referenced) (timer.ref as () => void).call(timer);
-    else (timer.unref as () => void).call(timer);
-    this.#timerReferenced = referenced;
-    return true;
   }
 
   /** Rejects every call whose deadline has passed, in deadline order, then waits for the next one. */
   #onTimer(): void {
     this.#timer = undefined;
-    this.#timerReferenced = false;
     for (;;) {
       const call = this.#earliest();
       if (call === undefined) return;
