@@ -89,7 +89,16 @@ export class Heartbeat {
 
   #armIdle(delayMs: number): void {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.#onIdle(), delayMs);
+    this.#idleTimer = setTimeout(Heartbeat.#idleTimerFired, delayMs, this);
+  }
+
+  // The timers' callbacks: shared functions given the heartbeat, not a closure per timer.
+  static #idleTimerFired(heartbeat: Heartbeat): void {
+    heartbeat.#onIdle();
+  }
+
+  static #timeoutTimerFired(heartbeat: Heartbeat): void {
+    heartbeat.#onTimeout();
   }
 
   #onIdle(): void {
@@ -101,7 +110,7 @@ export class Heartbeat {
       this.#armIdle(this.#host.intervalMs - silentFor);
       return;
     }
-    this.#timeoutTimer = setTimeout(() => this.#onTimeout(), this.#host.timeoutMs);
+    this.#timeoutTimer = setTimeout(Heartbeat.#timeoutTimerFired, this.#host.timeoutMs, this);
     try {
       this.#host.sendPing();
     } catch {

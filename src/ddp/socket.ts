@@ -111,29 +111,32 @@ function endOfTurn(socket: DdpSocket): void {
   socket.endOfTurn();
 }
 
-/** The adapter listening to a `ws` socket, kept on the socket itself so that the listeners are shared functions. */
-const ADAPTER = Symbol('DdpSocket');
+type NodeSocket = WebSocketLike & NodeEmitter;
 
-type NodeSocket = WebSocketLike & NodeEmitter & { [ADAPTER]?: DdpSocket | undefined };
+/**
+ * The adapter listening to each `ws` socket, so that the listeners can be shared functions
+ * (`ws` calls them with the socket as `this`) rather than closures per socket.
+ */
+const adapters = new WeakMap<NodeSocket, DdpSocket>();
 
 // The listeners of `ws` sockets: `ws` calls them with the socket as `this`.
 function onNodeOpen(this: NodeSocket): void {
-  this[ADAPTER]?.opened();
+  adapters.get(this)?.opened();
 }
 
 function onNodeMessage(this: NodeSocket, data: unknown, isBinary: boolean): void {
-  const adapter = this[ADAPTER];
+  const adapter = adapters.get(this);
   if (adapter === undefined) return;
   if (isBinary) adapter.received(data);
   else adapter.received(String(data));
 }
 
 function onNodeError(this: NodeSocket, error: unknown): void {
-  this[ADAPTER]?.failed(error);
+  adapters.get(this)?.failed(error);
 }
 
 function onNodeClose(this: NodeSocket, code: unknown, reason: unknown): void {
-  this[ADAPTER]?.closed(typeof code === 'number' ? code : 1006, reason === undefined ? '' : String(reason));
+  adapters.get(this)?.closed(typeof code === 'number' ? code : 1006, reason === undefined ? '' : String(reason));
 }
 
 /** One WebSocket, adapted. Throws from the constructor only if the platform's constructor does. */
@@ -155,10 +158,11 @@ export class DdpSocket {
     this.#node = isNodeSocket(ws);
     if (this.#node) {
       const node = ws as NodeSocket;
-      node[ADAPTER] = this;
-      node.on('open', onNodeOpen);
-      node.on('message', onNodeMessage);
+      adapters.set(node, this);
+      // Three events at a time: a fourth grows the socket's table of listeners for good.
+      // The 'message' listener replaces the 'open' one once the socket is open.
       node.on('error', onNodeError);
+      node.on('open', onNodeOpen);
       node.on('close', onNodeClose);
       return;
     }
@@ -261,8 +265,8 @@ export class DdpSocket {
     const ws = this.#ws;
     if (this.#node) {
       const node = ws as NodeSocket;
-      if (node[ADAPTER] !== this) return;
-      node[ADAPTER] = undefined;
+      if (adapters.get(node) !== this) return;
+      adapters.delete(node);
       node.removeListener('open', onNodeOpen);
       node.removeListener('message', onNodeMessage);
       node.removeListener('close', onNodeClose);
@@ -280,6 +284,11 @@ export class DdpSocket {
 
   /** @internal the socket opened. */
   opened(): void {
+    if (this.#node) {
+      const node = this.#ws as NodeSocket;
+      node.removeListener('open', onNodeOpen);
+      node.on('message', onNodeMessage);
+    }
     this.#opened = true;
     this.#listener?.open();
   }
