@@ -24,7 +24,7 @@ import {
 import { randomId } from '../ddp/random-id.js';
 import type { ConnectionStatus, DdpClientEvents } from '../ddp/status.js';
 import { buildLoginPayload, parseLoginResult } from './auth.js';
-import { decodeMessage } from './decode.js';
+import { decodeMessage, decodeOwnedMessage } from './decode.js';
 import { InvalidMessageError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
 import { NoticeBoard } from './notices.js';
 import { DEFAULT_RATE_LIMIT, SendPacer, withRateLimit } from './rate-limit.js';
@@ -195,12 +195,26 @@ function optionsFor(signal: AbortSignal | undefined, timeoutMs: number | undefin
   return options;
 }
 
+/** A shallow copy of `value`'s own enumerable fields, without those that are `undefined`. */
 function withoutUndefined<T extends object>(value: T): T {
+  const source = value as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== undefined) copy[key] = field;
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const field = source[key];
+    if (field === undefined) continue;
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
+    else copy[key] = field;
   }
   return copy as T;
+}
+
+function rethrowAsRocketChatError(error: unknown): never {
+  throw toRocketChatError(error);
+}
+
+function asOutcome(message: unknown): SendOutcome {
+  return { message };
 }
 
 /**
@@ -432,18 +446,22 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       throw new InvalidMessageError('previewUrls', 'sendMessage: "previewUrls" must be an array of strings');
     }
     signal?.throwIfAborted();
-    const outgoing: OutgoingMessage & { _id: string } = { ...withoutUndefined(message), _id: message._id ?? randomId() };
+    const outgoing = withoutUndefined(message) as OutgoingMessage & { _id: string };
+    outgoing._id ??= randomId();
     const callOptions = optionsFor(signal, timeoutMs);
     const send =
       messageTransport(outgoing) === 'rest'
         ? () => this.#sendOverRest(outgoing, previewUrls, callOptions)
-        : async (): Promise<SendOutcome> => {
+        : () => {
             const params: unknown[] = previewUrls === undefined ? [outgoing] : [outgoing, [...previewUrls]];
-            return { message: await this.#call('sendMessage', params, callOptions) };
+            return this.#call('sendMessage', params, callOptions).then(asOutcome);
           };
     const since = Date.now();
-    const outcome = await withRateLimit(send, { pacer: this.#pacer, maxRetries: this.#maxRetries, signal });
-    if (outcome.message !== undefined && outcome.message !== null) return decodeMessage(outcome.message);
+    const outcome =
+      this.#pacer === undefined
+        ? await send() // no pacing and no retry: a too-many-requests answer is already a RateLimitedError
+        : await withRateLimit(send, { pacer: this.#pacer, maxRetries: this.#maxRetries, signal });
+    if (outcome.message !== undefined && outcome.message !== null) return decodeOwnedMessage(outcome.message);
     return this.#confirm(outgoing._id, outgoing.rid, since, callOptions, outcome);
   }
 
@@ -734,15 +752,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   }
 
   /** A DDP call whose server error is turned into its specific class. */
-  async #call(
+  #call(
     method: string,
     params: readonly unknown[],
     options: { signal?: AbortSignal; timeoutMs?: number; wait?: boolean } = {},
   ): Promise<unknown> {
-    try {
-      return await this.ddp.call(method, params, options);
-    } catch (error) {
-      throw toRocketChatError(error);
-    }
+    return this.ddp.call(method, params, options).catch(rethrowAsRocketChatError);
   }
 }

@@ -104,6 +104,19 @@ function decodeAttachments(value: unknown, path: string, raw: unknown, depth: nu
  * message.ts instanceof Date; // true
  */
 export function decodeMessage(raw: unknown): IMessage {
+  return mapMessage(raw, false);
+}
+
+/**
+ * {@link decodeMessage} for a value nobody else holds (a method's result, fresh from the
+ * codec): the message is mapped in place instead of copied. Not for stream events, whose
+ * arguments every listener of the stream shares.
+ */
+export function decodeOwnedMessage(raw: unknown): IMessage {
+  return mapMessage(raw, true);
+}
+
+function mapMessage(raw: unknown, inPlace: boolean): IMessage {
   if (!isRecord(raw)) fail('not an object', raw);
   const id = raw['_id'];
   if (typeof id !== 'string' || id === '') fail('"_id" is not a non-empty string', raw);
@@ -117,7 +130,7 @@ export function decodeMessage(raw: unknown): IMessage {
     fail('"u" is not a user reference { _id, username }', raw);
   }
 
-  const message = copyRecord(raw);
+  const message = inPlace ? raw : copyRecord(raw);
   message['msg'] = msg ?? '';
   message['ts'] = ts;
   for (const field of MESSAGE_DATE_FIELDS) mapOptionalDate(message, field, field, raw);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DdpProtocolError } from '../../src/ddp/errors.js';
-import { decodeMessage } from '../../src/rocketchat/decode.js';
+import { decodeMessage, decodeOwnedMessage } from '../../src/rocketchat/decode.js';
 import { resultOf, streamArgOf } from './fixtures.js';
 
 const minimal = {
@@ -113,5 +113,22 @@ describe('decodeMessage', () => {
     expect(caught).toBeInstanceOf(DdpProtocolError);
     expect((caught as DdpProtocolError).message).toContain(fragment);
     expect((caught as DdpProtocolError).offendingFrame).toBe(raw);
+  });
+});
+
+describe('decodeOwnedMessage', () => {
+  it('maps a message it alone holds in place, with the same checks and dates as decodeMessage', () => {
+    const raw: Record<string, unknown> = {
+      _id: 'm1',
+      rid: 'GENERAL',
+      ts: new Date(1),
+      u: { _id: 'u1', username: 'bot' },
+      editedAt: '2025-01-01T00:00:00.000Z',
+    };
+    const message = decodeOwnedMessage(raw);
+    expect(message).toBe(raw);
+    expect(message.msg).toBe('');
+    expect(message.editedAt).toEqual(new Date('2025-01-01T00:00:00.000Z'));
+    expect(() => decodeOwnedMessage({ rid: 'GENERAL' })).toThrow(DdpProtocolError);
   });
 });
