@@ -255,6 +255,7 @@ interface ClientInternals {
   ping(client: DdpClient, link: Link): void;
   heartbeatTimedOut(client: DdpClient, link: Link): void;
   heartbeatOptions(client: DdpClient): HeartbeatOptions;
+  callSiteStacks(client: DdpClient): boolean;
   released(client: DdpClient): void;
   unsub(client: DdpClient, id: string): void;
   stopListenerFailed(client: DdpClient, error: unknown): void;
@@ -314,10 +315,11 @@ class Link implements SocketListener, HeartbeatHost {
 
 /** What the call and subscription tables report to: one per client. */
 class TablesHost implements PendingCallsOptions, SubscriptionsHost {
-  constructor(
-    readonly client: DdpClient,
-    readonly callSiteStacks: boolean,
-  ) {}
+  constructor(readonly client: DdpClient) {}
+
+  get callSiteStacks(): boolean {
+    return internals.callSiteStacks(this.client);
+  }
 
   onRelease(): void {
     internals.released(this.client);
@@ -363,10 +365,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   readonly url: string;
   readonly #options: ResolvedOptions;
   #status: ConnectionStatus = 'idle';
-  #session: string | undefined;
   #link: Link | undefined;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The connect timeout while `connecting`, the retry delay while `waiting` (never both). */
+  #linkTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeat: Heartbeat | undefined;
   #retries = 0;
   #version: string = SUPPORTED_DDP_VERSIONS[0];
@@ -390,7 +391,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     super();
     this.url = normalizeDdpUrl(options.url);
     this.#options = resolveOptions(options);
-    const host = new TablesHost(this, this.#options.callSiteStacks);
+    const host = new TablesHost(this);
     this.#pending = new PendingCalls(host);
     this.#subscriptions = new Subscriptions(host);
   }
@@ -441,6 +442,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
       heartbeatOptions(client) {
         return client.#options.heartbeat || DEFAULT_HEARTBEAT_OPTIONS;
       },
+      callSiteStacks(client) {
+        return client.#options.callSiteStacks;
+      },
       released(client) {
         client.#pump();
       },
@@ -466,7 +470,8 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
 
   /** The server's id of the current session; `undefined` while there is none. */
   get session(): string | undefined {
-    return this.#session;
+    const link = this.#link;
+    return link?.connected === true ? link.session : undefined;
   }
 
   /** How many calls are waiting or in flight (bounded by `maxPendingCalls`). */
@@ -499,7 +504,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
         this.#versionsTried = undefined;
         this.#openLink();
       } else if (this.#status === 'waiting') {
-        this.#clearRetryTimer();
+        this.#clearLinkTimer();
         this.#openLink();
       }
     });
@@ -579,7 +584,6 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     const wasConnected = this.#link?.connected === true;
     this.#final = error;
     this.#closing = this.#teardown(this.#link, 'polite');
-    this.#session = undefined;
     this.#pending.rejectAll(error);
     this.#subscriptions.endAll(error, undefined);
     this.#settleWaiters(undefined, error);
@@ -670,10 +674,10 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     this.#setStatus('connecting', this.#retries > 0 ? { attempt: this.#retries } : {});
     if (this.#link !== link) return; // a status listener changed course
     const timeoutMs = this.#options.connectTimeoutMs;
-    this.#connectTimer = setTimeout(
+    this.#linkTimer = setTimeout(
       () =>
         this.#guard(() => {
-          this.#connectTimer = undefined;
+          this.#linkTimer = undefined;
           this.#lose(link, {
             kind: 'transport',
             code: 'timeout',
@@ -795,10 +799,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   }
 
   #onConnected(link: Link, session: string): void {
-    this.#clearConnectTimer();
+    this.#clearLinkTimer();
     link.connected = true;
     link.session = session;
-    this.#session = session;
     this.#retries = 0;
     this.#versionsTried = undefined;
     this.#everConnected = true;
@@ -843,7 +846,6 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     if (this.#link !== link) return;
     const wasConnected = link.connected;
     void this.#teardown(link, 'cut');
-    this.#session = undefined;
     this.#pending.linkLost();
     this.#subscriptions.linkLost();
     const reason = loss.kind === 'version' ? `the server asked for DDP version "${loss.serverVersion}"` : loss.message;
@@ -882,10 +884,10 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     this.#retries++;
     const attempt = this.#retries;
     const delay = this.#delayFor(attempt);
-    this.#retryTimer = setTimeout(
+    this.#linkTimer = setTimeout(
       () =>
         this.#guard(() => {
-          this.#retryTimer = undefined;
+          this.#linkTimer = undefined;
           this.#openLink();
         }),
       delay,
@@ -932,8 +934,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
    * and resolves once the socket closed or after {@link CLOSE_GRACE_MS}.
    */
   #teardown(link: Link | undefined, mode: 'cut' | 'polite'): Promise<void> {
-    this.#clearConnectTimer();
-    this.#clearRetryTimer();
+    this.#clearLinkTimer();
     this.#heartbeat?.stop();
     this.#heartbeat = undefined;
     if (link === undefined) return Promise.resolve();
@@ -958,14 +959,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     });
   }
 
-  #clearConnectTimer(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
-  }
-
-  #clearRetryTimer(): void {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+  #clearLinkTimer(): void {
+    if (this.#linkTimer !== undefined) clearTimeout(this.#linkTimer);
+    this.#linkTimer = undefined;
   }
 
   // -------------------------------------------------------------------------------------

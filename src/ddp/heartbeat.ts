@@ -3,8 +3,8 @@
  * send a `ping`; if nothing at all arrives within `timeoutMs` after that, it calls
  * `onTimeout`. Any inbound frame (not only a `pong`) proves the link alive.
  *
- * The class owns two timers and nothing else; `start()` always begins with `stop()`, so it
- * can never leak one.
+ * The class owns one timer (the silence timer, then the answer timeout while a ping is out)
+ * and nothing else; `start()` always begins with `stop()`, so it can never leak one.
  *
  * @module
  */
@@ -29,6 +29,16 @@ export const DEFAULT_HEARTBEAT_OPTIONS: Readonly<HeartbeatOptions> = Object.free
   timeoutMs: 15_000,
 });
 
+/**
+ * Times are kept as milliseconds since this module loaded: small integers, which V8 stores in
+ * the object itself rather than in a separate number box per heartbeat.
+ */
+const EPOCH = Date.now();
+
+function clock(): number {
+  return Date.now() - EPOCH;
+}
+
 /** What a {@link Heartbeat} needs from its owner. */
 export interface HeartbeatHost extends HeartbeatOptions {
   /** Sends `{"msg":"ping"}`. */
@@ -40,10 +50,10 @@ export interface HeartbeatHost extends HeartbeatOptions {
 /** Ping-after-silence and dead-link detection for one link. */
 export class Heartbeat {
   readonly #host: HeartbeatHost;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The silence timer while `idle`; the answer timeout while `awaiting` a frame after a ping. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #phase: 'stopped' | 'idle' | 'awaiting' = 'stopped';
   #lastFrameAt = 0;
-  #running = false;
 
   constructor(host: HeartbeatHost) {
     this.#host = host;
@@ -51,66 +61,64 @@ export class Heartbeat {
 
   /** `true` between `start()` and `stop()`. */
   get running(): boolean {
-    return this.#running;
+    return this.#phase !== 'stopped';
   }
 
   /** `true` while a ping is waiting for an answer. */
   get awaitingAnswer(): boolean {
-    return this.#timeoutTimer !== undefined;
+    return this.#phase === 'awaiting';
   }
 
   /** Starts watching (restarts if already running). */
   start(): void {
     this.stop();
-    this.#running = true;
-    this.#lastFrameAt = Date.now();
-    this.#armIdle(this.#host.intervalMs);
+    this.#phase = 'idle';
+    this.#lastFrameAt = clock();
+    this.#arm(Heartbeat.#silenceTimerFired, this.#host.intervalMs);
   }
 
-  /** Stops watching and clears both timers. Idempotent. */
+  /** Stops watching and clears its timer. Idempotent. */
   stop(): void {
-    this.#running = false;
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    if (this.#timeoutTimer !== undefined) clearTimeout(this.#timeoutTimer);
-    this.#idleTimer = undefined;
-    this.#timeoutTimer = undefined;
+    this.#phase = 'stopped';
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Call for every inbound frame: the link is alive. Cheap: no timer is touched unless a ping is out. */
   messageReceived(): void {
-    if (!this.#running) return;
-    this.#lastFrameAt = Date.now();
-    if (this.#timeoutTimer !== undefined) {
-      clearTimeout(this.#timeoutTimer);
-      this.#timeoutTimer = undefined;
-      this.#armIdle(this.#host.intervalMs);
+    if (this.#phase === 'stopped') return;
+    this.#lastFrameAt = clock();
+    if (this.#phase === 'awaiting') {
+      this.#phase = 'idle';
+      this.#arm(Heartbeat.#silenceTimerFired, this.#host.intervalMs);
     }
   }
 
-  #armIdle(delayMs: number): void {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(Heartbeat.#idleTimerFired, delayMs, this);
+  #arm(callback: (heartbeat: Heartbeat) => void, delayMs: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(callback, delayMs, this);
   }
 
-  // The timers' callbacks: shared functions given the heartbeat, not a closure per timer.
-  static #idleTimerFired(heartbeat: Heartbeat): void {
-    heartbeat.#onIdle();
+  // The timer's callbacks: shared functions given the heartbeat, not a closure per timer.
+  static #silenceTimerFired(heartbeat: Heartbeat): void {
+    heartbeat.#onSilence();
   }
 
-  static #timeoutTimerFired(heartbeat: Heartbeat): void {
-    heartbeat.#onTimeout();
+  static #answerTimerFired(heartbeat: Heartbeat): void {
+    heartbeat.#onNoAnswer();
   }
 
-  #onIdle(): void {
-    this.#idleTimer = undefined;
-    if (!this.#running) return;
-    const silentFor = Date.now() - this.#lastFrameAt;
+  #onSilence(): void {
+    this.#timer = undefined;
+    if (this.#phase !== 'idle') return;
+    const silentFor = clock() - this.#lastFrameAt;
     if (silentFor < this.#host.intervalMs) {
       // A frame arrived since the timer was armed: wait for the rest of the interval.
-      this.#armIdle(this.#host.intervalMs - silentFor);
+      this.#arm(Heartbeat.#silenceTimerFired, this.#host.intervalMs - silentFor);
       return;
     }
-    this.#timeoutTimer = setTimeout(Heartbeat.#timeoutTimerFired, this.#host.timeoutMs, this);
+    this.#phase = 'awaiting';
+    this.#arm(Heartbeat.#answerTimerFired, this.#host.timeoutMs);
     try {
       this.#host.sendPing();
     } catch {
@@ -118,9 +126,9 @@ export class Heartbeat {
     }
   }
 
-  #onTimeout(): void {
-    this.#timeoutTimer = undefined;
-    if (!this.#running) return;
+  #onNoAnswer(): void {
+    this.#timer = undefined;
+    if (this.#phase !== 'awaiting') return;
     this.stop();
     try {
       this.#host.onTimeout();

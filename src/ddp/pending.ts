@@ -108,7 +108,7 @@ export class PendingCall<T = unknown> {
   rejectCall: (reason: unknown) => void;
   /** The timeout, in ms (0: none). */
   readonly timeoutMs: number;
-  /** When it times out (`performance.now()` time), while the table watches it. */
+  /** When it times out (`performance.now()` time, rounded up to a whole ms), while the table watches it. */
   deadline = 0;
   /** The table watches its deadline. */
   timed = false;
@@ -164,19 +164,19 @@ export class PendingCalls {
   #queueHead = 0;
   /** Calls with a timeout, one list per timeout value. */
   #timeoutLists: TimeoutList[] | undefined;
-  /** The one timer, set for {@link #timerAt} while any call has a deadline. */
+  /**
+   * The one timer, set while any call has a deadline: for the earliest deadline when it was
+   * set (that call may be gone since; the timer then finds nothing due and is set again).
+   */
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerAt = 0;
   /** Calls written and not yet done (including those awaiting `updated`). */
   #inFlight = 0;
   /** Barrier calls written and not yet done. */
   #barriers = 0;
   readonly #options: PendingCallsOptions;
-  readonly #callSiteStacks: boolean;
 
   constructor(options: PendingCallsOptions = {}) {
     this.#options = options;
-    this.#callSiteStacks = options.callSiteStacks === true;
   }
 
   /** Number of calls in the table (queued, in flight, or holding a barrier). */
@@ -199,7 +199,7 @@ export class PendingCalls {
    * other call is queued for {@link nextSendable}. The timeout starts now.
    */
   add<T = unknown>(init: PendingCallInit): PendingCall<T> {
-    const call = new PendingCall<T>(init, this.#callSiteStacks ? new Error('call site') : undefined) as PendingCall;
+    const call = new PendingCall<T>(init, this.#options.callSiteStacks === true ? new Error('call site') : undefined) as PendingCall;
     (this.#calls ??= new Map()).set(call.id, call);
     if (call.session) this.#markSent(call);
     else (this.#queue ??= []).push(call);
@@ -401,7 +401,8 @@ export class PendingCalls {
 
   /** Appends `call` to the list of its timeout: calls made later have later deadlines. */
   #watchDeadline(call: PendingCall): void {
-    call.deadline = now() + call.timeoutMs;
+    // Rounded up: never earlier, and a small integer (no number box per call in V8).
+    call.deadline = Math.ceil(now() + call.timeoutMs);
     call.timed = true;
     const lists = (this.#timeoutLists ??= []);
     let list: TimeoutList | undefined;
@@ -411,17 +412,17 @@ export class PendingCalls {
         break;
       }
     }
-    if (list === undefined) {
-      list = { timeoutMs: call.timeoutMs, first: call, last: call };
-      lists.push(list);
-    } else if (list.last === undefined) {
-      list.first = list.last = call;
-    } else {
-      call.previousTimed = list.last;
-      list.last.nextTimed = call;
-      list.last = call;
+    if (list?.last === undefined) {
+      // A new list: its deadline may come before the one the timer is set for.
+      if (list === undefined) lists.push({ timeoutMs: call.timeoutMs, first: call, last: call });
+      else list.first = list.last = call;
+      this.#startTimer((this.#earliest() ?? call).deadline);
+      return;
     }
-    if (this.#timer === undefined || call.deadline < this.#timerAt) this.#startTimer(call.deadline);
+    // Later than every deadline of its list: the timer is set early enough.
+    call.previousTimed = list.last;
+    list.last.nextTimed = call;
+    list.last = call;
   }
 
   #unwatchDeadline(call: PendingCall): void {
@@ -465,7 +466,6 @@ export class PendingCalls {
 
   #startTimer(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timerAt = at;
     this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, Math.ceil(at - now())));
   }
 
@@ -481,7 +481,7 @@ export class PendingCalls {
       const call = this.#earliest();
       if (call === undefined) return;
       if (call.deadline > now()) {
-        if (this.#timer === undefined || call.deadline < this.#timerAt) this.#startTimer(call.deadline);
+        if (this.#timer === undefined) this.#startTimer(call.deadline);
         return;
       }
       const timeoutMs = call.timeoutMs;

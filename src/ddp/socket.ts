@@ -148,8 +148,6 @@ export class DdpSocket {
   readonly #node: boolean;
   /** The stream corked by this turn's first write, until it is uncorked. */
   #corked: Corkable | undefined;
-  /** {@link endOfTurn} is scheduled. */
-  #flushScheduled = false;
 
   constructor(url: string, options: DdpSocketOptions, listener: SocketListener) {
     this.#listener = listener;
@@ -204,7 +202,6 @@ export class DdpSocket {
 
   /** @internal the turn in which frames were held is over. */
   endOfTurn(): void {
-    this.#flushScheduled = false;
     this.flush();
   }
 
@@ -213,10 +210,7 @@ export class DdpSocket {
     if (corkable === undefined) return;
     corkable.cork();
     this.#corked = corkable;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      afterThisTurn(endOfTurn, this);
-    }
+    afterThisTurn(endOfTurn, this);
   }
 
   /**

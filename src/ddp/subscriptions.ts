@@ -14,6 +14,13 @@ import type { DdpErrorObject } from './protocol.js';
 
 const ignore = (): void => undefined;
 
+/** The promise `ready()` hands out while the subscription is not ready, and how to settle it. */
+interface ReadyPromise {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /** A live subscription, as handed to the caller of `subscribe()`. */
 export interface Subscription {
   /** The subscription id (a random Meteor id), kept across reconnects. */
@@ -57,13 +64,10 @@ export class SubscriptionEntry implements Subscription {
   /** Sent on the current link. */
   sent = false;
   #state: 'pending' | 'ready' | 'ended' = 'pending';
-  #endError: Error | undefined;
-  /** Why `ready()` rejects, once the subscription ended before it was ready. */
-  #readyError: Error | undefined;
-  /** Made by the first `ready()`: nobody may ever ask. */
-  #ready: Promise<void> | undefined;
-  #resolveReady: (() => void) | undefined;
-  #rejectReady: ((error: Error) => void) | undefined;
+  /** What `ready()` handed out while the subscription was not ready (made by the first `ready()`). */
+  #ready: ReadyPromise | undefined;
+  /** How it ended, once it has (`readyError` only if it ended before it was ready). */
+  #ending: { readonly readyError: Error | undefined; readonly stopError: Error | undefined } | undefined;
   /** Made by the first `onStop()`. */
   #stopListeners: Set<(error?: Error) => void> | undefined;
   readonly #table: Subscriptions;
@@ -82,20 +86,22 @@ export class SubscriptionEntry implements Subscription {
   }
 
   ready(): Promise<void> {
-    if (this.#ready !== undefined) return this.#ready;
-    if (this.#state === 'ready') {
-      return Promise.resolve();
-    } else if (this.#state === 'ended') {
-      this.#ready = Promise.reject(this.#readyError);
-    } else {
-      this.#ready = new Promise<void>((resolve, reject) => {
-        this.#resolveReady = resolve;
-        this.#rejectReady = reject;
-      });
-    }
+    if (this.#ready !== undefined) return this.#ready.promise;
+    const ending = this.#ending;
+    // Ready, or ended after it was ready.
+    if (this.#state === 'ready' || (ending !== undefined && ending.readyError === undefined)) return Promise.resolve();
+    const ready: ReadyPromise = { promise: undefined as unknown as Promise<void>, resolve: ignore, reject: ignore };
+    ready.promise =
+      ending === undefined
+        ? new Promise<void>((resolve, reject) => {
+            ready.resolve = resolve;
+            ready.reject = reject;
+          })
+        : Promise.reject(ending.readyError);
     // The caller may drop the promise: its rejection must not be reported as unhandled.
-    this.#ready.catch(ignore);
-    return this.#ready;
+    ready.promise.catch(ignore);
+    this.#ready = ready;
+    return ready.promise;
   }
 
   stop(): void {
@@ -105,7 +111,7 @@ export class SubscriptionEntry implements Subscription {
 
   onStop(listener: (error?: Error) => void): () => void {
     if (this.#state === 'ended') {
-      const error = this.#endError;
+      const error = this.#ending?.stopError;
       queueMicrotask(() => this.#callListener(listener, error));
       return () => undefined;
     }
@@ -118,12 +124,10 @@ export class SubscriptionEntry implements Subscription {
   markReady(): void {
     if (this.#state !== 'pending') return;
     this.#state = 'ready';
-    const resolve = this.#resolveReady;
-    this.#resolveReady = undefined;
-    this.#rejectReady = undefined;
+    const ready = this.#ready;
     // Settled for good: later `ready()` calls get a resolved promise of their own.
     this.#ready = undefined;
-    resolve?.();
+    ready?.resolve();
   }
 
   /**
@@ -132,15 +136,10 @@ export class SubscriptionEntry implements Subscription {
    */
   end(readyError: Error, stopError: Error | undefined): void {
     if (this.#state === 'ended') return;
-    if (this.#state === 'pending') {
-      this.#readyError = readyError;
-      const reject = this.#rejectReady;
-      this.#resolveReady = undefined;
-      this.#rejectReady = undefined;
-      reject?.(readyError);
-    }
+    const wasPending = this.#state === 'pending';
+    if (wasPending) this.#ready?.reject(readyError);
     this.#state = 'ended';
-    this.#endError = stopError;
+    this.#ending = { readyError: wasPending ? readyError : undefined, stopError };
     const stopListeners = this.#stopListeners;
     if (stopListeners === undefined) return;
     const listeners = [...stopListeners];

@@ -83,6 +83,31 @@ describe('subscriptions', () => {
     expect(stops).toEqual([[]]);
   });
 
+  it('keeps ready() resolved after a ready subscription ends, whenever ready() is first asked', async () => {
+    const { client, connection } = await connectedPair();
+    const asked = client.subscribe('asked');
+    const askedReady = asked.ready();
+    const notAsked = client.subscribe('not-asked');
+    await connection.waitForFrame('sub', { nth: 1 });
+    connection.send({ msg: 'ready', subs: [asked.id, notAsked.id] });
+    await askedReady;
+    await roundTrip(connection);
+    asked.stop();
+    notAsked.stop();
+    expect(await settled(asked.ready())).toEqual({ status: 'fulfilled', value: undefined });
+    expect(await settled(notAsked.ready())).toEqual({ status: 'fulfilled', value: undefined });
+  });
+
+  it('rejects ready() asked only after a subscription ended before it was ready, and every time the same way', async () => {
+    const { client, connection } = await connectedPair();
+    const subscription = client.subscribe('s');
+    await connection.waitForFrame('sub');
+    subscription.stop();
+    const first = subscription.ready();
+    expect(rejection(await settled(first))).toBeInstanceOf(DdpClosedError);
+    expect(subscription.ready()).toBe(first);
+  });
+
   it('stop() sends exactly one unsub, does not wait for nosub, and a second stop() does nothing', async () => {
     const { client, connection } = await connectedPair({ autoReady: true });
     const subscription = client.subscribe('s');
