@@ -160,7 +160,12 @@ export class SubscriptionEntry implements Subscription {
 
 /** The table. One per client. */
 export class Subscriptions {
-  readonly #entries = new Map<string, SubscriptionEntry>();
+  /**
+   * The live subscriptions, in the order they were made. An array replaced on every change
+   * (subscribing and stopping are rare; lookups by id happen once per `ready` or `nosub`):
+   * the smallest table for the few subscriptions a client holds.
+   */
+  #entries: readonly SubscriptionEntry[] = NO_ENTRIES;
   /** @internal */
   readonly host: SubscriptionsHost;
 
@@ -170,29 +175,30 @@ export class Subscriptions {
 
   /** Number of live subscriptions. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.length;
   }
 
   /** The live subscription with this id. */
   get(id: string): SubscriptionEntry | undefined {
-    return this.#entries.get(id);
+    for (const entry of this.#entries) if (entry.id === id) return entry;
+    return undefined;
   }
 
   /** Adds a live subscription (not yet sent). */
   add(id: string, name: string, params: readonly unknown[], text: string): SubscriptionEntry {
     const entry = new SubscriptionEntry(this, id, name, params, text);
-    this.#entries.set(id, entry);
+    this.#entries = this.#entries.concat(entry); // an array of exactly the right size
     return entry;
   }
 
   /** Live subscriptions not yet sent on the current link, in the order they were made. */
   unsent(): SubscriptionEntry[] {
-    return [...this.#entries.values()].filter((entry) => !entry.sent);
+    return this.#entries.filter((entry) => !entry.sent);
   }
 
   /** The server said these subscriptions are ready; unknown ids are ignored. */
   ready(ids: readonly string[]): void {
-    for (const id of ids) this.#entries.get(id)?.markReady();
+    for (const id of ids) this.get(id)?.markReady();
   }
 
   /**
@@ -201,9 +207,9 @@ export class Subscriptions {
    * Returns `false` for an unknown id (e.g. the answer to our own `unsub`).
    */
   nosub(id: string, error: DdpErrorObject | undefined): boolean {
-    const entry = this.#entries.get(id);
+    const entry = this.get(id);
     if (entry === undefined) return false;
-    this.#entries.delete(id);
+    this.#remove(entry);
     if (error !== undefined) {
       const failure = DdpMethodError.fromObject(error, entry.name);
       entry.end(failure, failure);
@@ -215,8 +221,7 @@ export class Subscriptions {
 
   /** `stop()` of one subscription: leaves the table, one `unsub` if its `sub` went out. */
   stop(entry: SubscriptionEntry): void {
-    if (this.#entries.get(entry.id) !== entry) return;
-    this.#entries.delete(entry.id);
+    if (!this.#remove(entry)) return;
     if (entry.sent) {
       entry.sent = false;
       this.host.sendUnsub(entry.id);
@@ -226,19 +231,30 @@ export class Subscriptions {
 
   /** Ends a subscription that never went live (made after the client ended). */
   discard(entry: SubscriptionEntry, readyError: Error, stopError: Error | undefined): void {
-    if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    this.#remove(entry);
     entry.end(readyError, stopError);
   }
 
   /** The link dropped: every live subscription must be sent again on the next one. */
   linkLost(): void {
-    for (const entry of this.#entries.values()) entry.sent = false;
+    for (const entry of this.#entries) entry.sent = false;
   }
 
   /** The client ended: every subscription ends (`ready()` rejects with `readyError`, stop listeners get `stopError`). */
   endAll(readyError: Error, stopError: Error | undefined): void {
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
+    const entries = this.#entries;
+    this.#entries = NO_ENTRIES;
     for (const entry of entries) entry.end(readyError, stopError);
   }
+
+  /** Takes `entry` out of the table; `false` if it was not in it. */
+  #remove(entry: SubscriptionEntry): boolean {
+    const entries = this.#entries;
+    const index = entries.indexOf(entry);
+    if (index === -1) return false;
+    this.#entries = entries.length === 1 ? NO_ENTRIES : entries.slice(0, index).concat(entries.slice(index + 1));
+    return true;
+  }
 }
+
+const NO_ENTRIES: readonly SubscriptionEntry[] = Object.freeze([]);
