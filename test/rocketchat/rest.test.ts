@@ -18,6 +18,7 @@ import {
 import { normalizeRestUrl, restBaseUrl } from '../../src/rocketchat/rest.js';
 import type { IMessage, OutgoingAttachment, OutgoingMessage, UiKitBlock } from '../../src/rocketchat/types.js';
 import type { FakeRocketChatServer, FakeServerOptions, FakeUserOptions } from '../../src/testing/index.js';
+import { SAMPLE_BLOCKS, SAMPLE_IDENTITY, SAMPLE_TS_ISO, fullAttachment } from '../rich-message.js';
 import { deferred, leftovers, waitFor } from '../helpers.js';
 import { newClient, startServer } from './setup.js';
 
@@ -61,35 +62,11 @@ function hangingFetch(calls: string[]): typeof fetch {
   };
 }
 
-const SENT_AT = new Date('2016-12-09T16:53:06.761Z');
+const SENT_AT = new Date(SAMPLE_TS_ISO);
 
-const ATTACHMENT: OutgoingAttachment = {
-  color: '#ff0000',
-  text: 'Yay for gruggy!',
-  ts: SENT_AT,
-  thumb_url: 'http://res.guggy.com/logo_128.png',
-  message_link: 'https://google.com',
-  collapsed: false,
-  author_name: 'Bradley Hilton',
-  author_link: 'https://rocket.chat/',
-  author_icon: 'https://avatars.githubusercontent.com/u/850391?v=3',
-  title: 'Attachment Example',
-  title_link: 'https://youtube.com',
-  title_link_download: true,
-  image_url: 'http://res.guggy.com/logo_128.png',
-  audio_url: 'http://www.w3schools.com/tags/horse.mp3',
-  video_url: 'http://www.w3schools.com/tags/movie.mp4',
-  fields: [
-    { short: true, title: 'Test', value: 'Testing out something or other' },
-    { short: true, title: 'Another Test', value: '[Link](https://google.com/) something and this and that.' },
-  ],
-};
+const ATTACHMENT: OutgoingAttachment = fullAttachment(SENT_AT);
 
-const BLOCKS: UiKitBlock[] = [
-  { type: 'section', text: { type: 'mrkdwn', text: '*Text example* Normal message `code` here' } },
-  { type: 'divider' },
-  { type: 'section', fields: [{ type: 'mrkdwn', text: '*Field 1*' }, { type: 'mrkdwn', text: 'Field 2' }] },
-];
+const BLOCKS: UiKitBlock[] = structuredClone(SAMPLE_BLOCKS) as unknown as UiKitBlock[];
 
 describe('sendMessage picks the transport', () => {
   it('sends a rich message over REST and resolves with a typed IMessage whose dates are Dates', async () => {
@@ -97,14 +74,14 @@ describe('sendMessage picks the transport', () => {
     const message = await client.sendMessage({
       rid: 'GENERAL',
       msg: 'Sample message',
-      alias: 'Gruggy',
-      emoji: ':smirk:',
-      avatar: 'http://res.guggy.com/logo_128.png',
+      alias: SAMPLE_IDENTITY.alias,
+      emoji: SAMPLE_IDENTITY.emoji,
+      avatar: SAMPLE_IDENTITY.avatar,
       attachments: [ATTACHMENT],
       blocks: BLOCKS,
     });
     expect(message._id).toMatch(/^[23456789A-HJ-NP-Za-km-z]{17}$/);
-    expect(message).toMatchObject({ rid: 'GENERAL', msg: 'Sample message', alias: 'Gruggy', emoji: ':smirk:', blocks: BLOCKS });
+    expect(message).toMatchObject({ rid: 'GENERAL', msg: 'Sample message', alias: SAMPLE_IDENTITY.alias, emoji: SAMPLE_IDENTITY.emoji, blocks: BLOCKS });
     expect(message.u).toMatchObject({ username: 'bot', name: 'Bot' });
     expect(message.ts).toBeInstanceOf(Date);
     expect(message._updatedAt).toBeInstanceOf(Date);

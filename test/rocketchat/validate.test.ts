@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../../src/rocketchat/errors.js';
-import type { OutgoingMessage } from '../../src/rocketchat/types.js';
+import type { OutgoingMessage, UiKitBlock } from '../../src/rocketchat/types.js';
 import { messageTransport, realtimeFieldProblem, validateOutgoingMessage } from '../../src/rocketchat/validate.js';
+import { SAMPLE_BLOCKS, SAMPLE_IDENTITY, SAMPLE_TS_ISO, fullAttachment } from '../rich-message.js';
 
 function refusal(message: unknown, maxMessageLength?: number): InvalidMessageError {
   try {
@@ -112,43 +113,22 @@ describe('validateOutgoingMessage', () => {
     expect(messageTransport({ rid: 'GENERAL', msg: 'x', attachments: undefined })).toBe('realtime');
   });
 
-  it('accepts a full rich message as the REST document shows it, and a message of blocks only', () => {
+  it('accepts a rich message using every documented attachment field, and a message of blocks only', () => {
     validateOutgoingMessage({
       rid: 'GENERAL',
       msg: 'Sample message',
-      alias: 'Gruggy',
-      emoji: ':smirk:',
-      avatar: 'http://res.guggy.com/logo_128.png',
+      alias: SAMPLE_IDENTITY.alias,
+      emoji: SAMPLE_IDENTITY.emoji,
+      avatar: SAMPLE_IDENTITY.avatar,
       attachments: [
-        {
-          color: '#ff0000',
-          text: 'Yay for gruggy!',
-          ts: new Date('2016-12-09T16:53:06.761Z'),
-          thumb_url: 'http://res.guggy.com/logo_128.png',
-          message_link: 'https://google.com',
-          collapsed: false,
-          author_name: 'Bradley Hilton',
-          author_link: 'https://rocket.chat/',
-          author_icon: 'https://avatars.githubusercontent.com/u/850391?v=3',
-          title: 'Attachment Example',
-          title_link: 'https://youtube.com',
-          title_link_download: true,
-          image_url: 'http://res.guggy.com/logo_128.png',
-          audio_url: 'http://www.w3schools.com/tags/horse.mp3',
-          video_url: 'http://www.w3schools.com/tags/movie.mp4',
-          fields: [{ short: true, title: 'Test', value: 'Testing out something or other' }],
-        },
-        { text: 'an ISO time', ts: '2016-12-09T16:53:06.761Z' },
-        { text: 'epoch milliseconds', ts: 1481302386761 },
+        fullAttachment(new Date(SAMPLE_TS_ISO)),
+        { text: 'an ISO time', ts: SAMPLE_TS_ISO },
+        { text: 'epoch milliseconds', ts: Date.parse(SAMPLE_TS_ISO) },
       ],
     });
     validateOutgoingMessage({
       rid: 'GENERAL',
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '*Text example* Normal message `code` here' } },
-        { type: 'divider' },
-        { type: 'section', fields: [{ type: 'mrkdwn', text: '*Field 1*' }, { type: 'mrkdwn', text: 'Field 2' }] },
-      ],
+      blocks: structuredClone(SAMPLE_BLOCKS) as unknown as UiKitBlock[],
     });
   });
 

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeRocketChatServer, FakeServerOptions, FakeUser, FakeUserOptions } from '../../src/testing/index.js';
 import { leftovers, waitFor } from '../helpers.js';
+import { SAMPLE_IDENTITY, SAMPLE_TS_ISO, fullAttachment } from '../rich-message.js';
 import { RawClient } from './raw-client.js';
 import { startServer } from './start.js';
 
@@ -37,30 +38,13 @@ async function setup(
   return { server, bot, post };
 }
 
-const ATTACHMENT = {
-  color: '#ff0000',
-  text: 'Yay for gruggy!',
-  ts: '2016-12-09T16:53:06.761Z',
-  thumb_url: 'http://res.guggy.com/logo_128.png',
-  message_link: 'https://google.com',
-  collapsed: false,
-  author_name: 'Bradley Hilton',
-  author_link: 'https://rocket.chat/',
-  author_icon: 'https://avatars.githubusercontent.com/u/850391?v=3',
-  title: 'Attachment Example',
-  title_link: 'https://youtube.com',
-  title_link_download: true,
-  image_url: 'http://res.guggy.com/logo_128.png',
-  audio_url: 'http://www.w3schools.com/tags/horse.mp3',
-  video_url: 'http://www.w3schools.com/tags/movie.mp4',
-  fields: [{ short: true, title: 'Test', value: 'Testing out something or other' }],
-};
+const ATTACHMENT = fullAttachment(SAMPLE_TS_ISO);
 
 describe('POST /api/v1/chat.sendMessage stores the message', () => {
   it('answers 200 with the stored message, its dates as ISO strings, and stores it as sent over REST', async () => {
     const { server, bot, post } = await setup({}, { roles: ['bot'] });
     const answer = await post({
-      message: { _id: 'Hgx6ZAo9sMwtkL7CE', rid: 'GENERAL', msg: 'Sample message', alias: 'Gruggy', emoji: ':smirk:', attachments: [ATTACHMENT] },
+      message: { _id: 'Hgx6ZAo9sMwtkL7CE', rid: 'GENERAL', msg: 'Sample message', alias: SAMPLE_IDENTITY.alias, emoji: SAMPLE_IDENTITY.emoji, attachments: [ATTACHMENT] },
     });
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body)).toStrictEqual(['message', 'success']);
@@ -70,15 +54,15 @@ describe('POST /api/v1/chat.sendMessage stores the message', () => {
       _id: 'Hgx6ZAo9sMwtkL7CE',
       rid: 'GENERAL',
       msg: 'Sample message',
-      alias: 'Gruggy',
-      emoji: ':smirk:',
+      alias: SAMPLE_IDENTITY.alias,
+      emoji: SAMPLE_IDENTITY.emoji,
       u: { _id: bot._id, username: 'bot', name: 'Bot' },
       attachments: [ATTACHMENT],
     });
     expect(message['ts']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(message['_updatedAt']).toMatch(/Z$/);
     const [stored] = server.messages('GENERAL');
-    expect(stored).toMatchObject({ _id: 'Hgx6ZAo9sMwtkL7CE', alias: 'Gruggy', attachments: [ATTACHMENT] });
+    expect(stored).toMatchObject({ _id: 'Hgx6ZAo9sMwtkL7CE', alias: SAMPLE_IDENTITY.alias, attachments: [ATTACHMENT] });
     expect(stored!.ts).toBeInstanceOf(Date);
     expect(server.transportOf('Hgx6ZAo9sMwtkL7CE')).toBe('rest');
     expect(server.restRequests.map((request) => [request.method, request.path, request.status, request.userId])).toStrictEqual([
@@ -88,7 +72,7 @@ describe('POST /api/v1/chat.sendMessage stores the message', () => {
 
   it('takes a message of blocks only, and previewUrls', async () => {
     const { server, post } = await setup();
-    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Text example*' } }, { type: 'divider' }];
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Build 412* passed' } }, { type: 'divider' }];
     const answer = await post({ message: { rid: 'GENERAL', blocks } });
     expect(answer.status).toBe(200);
     expect(answer.body['message']).toMatchObject({ msg: '', blocks });
