@@ -290,7 +290,9 @@ export function isErrorObject(value: unknown): value is DdpErrorObject {
 }
 
 function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string') return false;
+  return true;
 }
 
 function wrongType(object: Record<string, unknown>, key: string, expected: string, text: string): DdpProtocolError {

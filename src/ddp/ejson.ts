@@ -38,8 +38,8 @@ export function ejsonForm(object: object): EjsonForm | undefined {
   }
   if (first === undefined || first.charCodeAt(0) !== DOLLAR) return undefined;
   const record = object as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length === 1) {
+  const keyCount = ownKeyCount(record);
+  if (keyCount === 1) {
     switch (first) {
       case '$date':
       case '$binary':
@@ -50,11 +50,20 @@ export function ejsonForm(object: object): EjsonForm | undefined {
         return undefined;
     }
   }
-  if (keys.length === 2) {
+  if (keyCount === 2) {
     if (Object.hasOwn(record, '$regexp') && Object.hasOwn(record, '$flags')) return '$regexp';
     if (Object.hasOwn(record, '$type') && Object.hasOwn(record, '$value')) return '$type';
   }
   return undefined;
+}
+
+/** The number of own enumerable keys of `object`, counted up to 3 (without `Object.keys`'s array). */
+function ownKeyCount(object: Record<string, unknown>): number {
+  let count = 0;
+  for (const key in object) {
+    if (Object.hasOwn(object, key) && ++count === 3) break;
+  }
+  return count;
 }
 
 // ---------------------------------------------------------------------------------------
