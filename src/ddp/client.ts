@@ -48,7 +48,9 @@ export type { ConnectionStatus, DdpClientEvents, StatusDetails } from './status.
 
 /** Where the client's diagnostics go. Frames reach it with every secret redacted. */
 export interface DdpLogger {
+  /** Every frame in and out (secrets redacted), state changes, ignored frames. */
   debug(message: string, data?: unknown): void;
+  /** Problems the client recovered from: a malformed frame, a listener that threw, a failed session setup. */
   warn(message: string, data?: unknown): void;
 }
 

@@ -21,13 +21,20 @@ import IsomorphicWebSocket from 'isomorphic-ws';
 
 /** The part of the WHATWG `WebSocket` interface the client uses. */
 export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed (the WHATWG values). */
   readonly readyState: number;
   // The handlers take `any`: each platform types its events differently.
+  /** Called once the connection is open. */
   onopen: ((event: any) => void) | null;
+  /** Called for every message; `event.data` is the frame's text. */
   onmessage: ((event: any) => void) | null;
+  /** Called once when the connection has closed; `event.code` is the close code. */
   onclose: ((event: any) => void) | null;
+  /** Called when the connection failed; a `close` follows. */
   onerror: ((event: any) => void) | null;
+  /** Sends one text frame. */
   send(data: string): void;
+  /** Starts the closing handshake with an optional close code and reason. */
   close(code?: number, reason?: string): void;
 }
 
