@@ -33,7 +33,8 @@ import { normalizeRestUrl, REST_SEND_MESSAGE, restBaseUrl, RestTransport } from 
 import { MessageIterator, Stream, StreamHub } from './streams.js';
 import type { MessageIteratorOptions, StreamListener } from './streams.js';
 import type { Credentials, IMessage, LoginCredentials, OutgoingMessage } from './types.js';
-import { DEFAULT_MAX_MESSAGE_LENGTH, messageTransport, validateOutgoingMessage } from './validate.js';
+import { checkOutgoingMessage, DEFAULT_MAX_MESSAGE_LENGTH, validateOutgoingMessage } from './validate.js';
+import type { MessageTransport } from './validate.js';
 
 /** How long `sendMessage` waits for the server's explanation of an unconfirmed message, in ms. */
 const NOTICE_GRACE_MS = 250;
@@ -216,6 +217,11 @@ function rethrowAsRocketChatError(error: unknown): never {
 function asOutcome(message: unknown): SendOutcome {
   return { message };
 }
+
+/** An empty answer's outcome: nothing to add to the confirmation. */
+const NO_OUTCOME: SendOutcome = Object.freeze({});
+const NO_CALL_OPTIONS: { signal?: AbortSignal; timeoutMs?: number } = Object.freeze({});
+const NO_SEND_OPTIONS: SendMessageOptions = Object.freeze({});
 
 /**
  * A Rocket.Chat client over the realtime API.
@@ -439,8 +445,34 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    * @throws {DdpConnectionError} `invocation-failed`: over REST, no answer came back and the
    *   message is not stored (sending it again with the same `_id` is safe).
    */
-  async sendMessage(message: OutgoingMessage, options: SendMessageOptions = {}): Promise<IMessage> {
-    validateOutgoingMessage(message, { maxMessageLength: this.#maxMessageLength });
+  sendMessage(message: OutgoingMessage, options?: SendMessageOptions): Promise<IMessage> {
+    try {
+      const transport = checkOutgoingMessage(message, this.#maxMessageLength);
+      if (
+        transport === 'realtime' &&
+        this.#pacer === undefined &&
+        (options === undefined || (options.signal === undefined && options.timeoutMs === undefined && options.previewUrls === undefined))
+      ) {
+        // The common case, without pacing or options: one call, one promise layer.
+        const outgoing = withoutUndefined(message) as OutgoingMessage & { _id: string };
+        outgoing._id ??= randomId();
+        const since = Date.now();
+        return this.ddp.call('sendMessage', [outgoing]).then(
+          (result) =>
+            result !== undefined && result !== null
+              ? decodeOwnedMessage(result)
+              : this.#confirm(outgoing._id, outgoing.rid, since, NO_CALL_OPTIONS, NO_OUTCOME),
+          rethrowAsRocketChatError,
+        );
+      }
+      return this.#sendMessage(message, transport, options ?? NO_SEND_OPTIONS);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `sendMessage` with pacing, options or REST: `message` is checked and goes by `transport`. */
+  async #sendMessage(message: OutgoingMessage, transport: MessageTransport, options: SendMessageOptions): Promise<IMessage> {
     const { previewUrls, signal, timeoutMs } = options;
     if (previewUrls !== undefined && (!Array.isArray(previewUrls) || !previewUrls.every((url) => typeof url === 'string'))) {
       throw new InvalidMessageError('previewUrls', 'sendMessage: "previewUrls" must be an array of strings');
@@ -450,7 +482,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     outgoing._id ??= randomId();
     const callOptions = optionsFor(signal, timeoutMs);
     const send =
-      messageTransport(outgoing) === 'rest'
+      transport === 'rest'
         ? () => this.#sendOverRest(outgoing, previewUrls, callOptions)
         : () => {
             const params: unknown[] = previewUrls === undefined ? [outgoing] : [outgoing, [...previewUrls]];

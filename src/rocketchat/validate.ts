@@ -81,20 +81,39 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
  * `undefined` goes over the WebSocket, any other over REST (see {@link messageTransport}).
  */
 export function realtimeFieldProblem(message: object): { field: string; problem: string } | undefined {
-  for (const [field, value] of Object.entries(message)) {
+  return walkFields(message as Record<string, unknown>, false);
+}
+
+/**
+ * The one walk behind {@link realtimeFieldProblem}. With `refuseMistyped` (validation), a
+ * realtime field of the wrong type throws {@link InvalidMessageError} wherever it is, and the
+ * result is the first field the realtime method does not take (the transport decision);
+ * without, the result is the first problem of either kind.
+ */
+function walkFields(record: Record<string, unknown>, refuseMistyped: boolean): { field: string; problem: string } | undefined {
+  let foreign: string | undefined;
+  for (const field in record) {
+    if (!Object.hasOwn(record, field)) continue;
+    const value = record[field];
     if (value === undefined) continue;
     const kind = Object.hasOwn(REALTIME_MESSAGE_FIELDS, field) ? REALTIME_MESSAGE_FIELDS[field] : undefined;
     if (kind === undefined) {
-      const problem = REST_ONLY_MESSAGE_FIELDS.includes(field)
-        ? `"${field}" is only accepted by the REST API (chat.sendMessage), not by the realtime sendMessage method`
-        : `"${field}" is not a field the realtime sendMessage method accepts (it takes ${Object.keys(REALTIME_MESSAGE_FIELDS).join(', ')})`;
+      if (!refuseMistyped) return foreignField(field);
+      foreign ??= field;
+    } else if (!hasKind(value, kind)) {
+      const problem = `"${field}" must be ${kind === 'date' ? 'a Date' : `a ${kind}`}, not ${kindOf(value)}`;
+      if (refuseMistyped) throw new InvalidMessageError(field, `sendMessage: ${problem}`);
       return { field, problem };
     }
-    if (!hasKind(value, kind)) {
-      return { field, problem: `"${field}" must be ${kind === 'date' ? 'a Date' : `a ${kind}`}, not ${kindOf(value)}` };
-    }
   }
-  return undefined;
+  return foreign === undefined ? undefined : foreignField(foreign);
+}
+
+function foreignField(field: string): { field: string; problem: string } {
+  const problem = REST_ONLY_MESSAGE_FIELDS.includes(field)
+    ? `"${field}" is only accepted by the REST API (chat.sendMessage), not by the realtime sendMessage method`
+    : `"${field}" is not a field the realtime sendMessage method accepts (it takes ${Object.keys(REALTIME_MESSAGE_FIELDS).join(', ')})`;
+  return { field, problem };
 }
 
 /**
@@ -134,7 +153,15 @@ export interface ValidateOptions {
  *   `attachments[0].fields[1].title` inside attachments and blocks).
  */
 export function validateOutgoingMessage(message: OutgoingMessage, options: ValidateOptions = {}): void {
-  const maxLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+  checkOutgoingMessage(message, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+}
+
+/**
+ * {@link validateOutgoingMessage} and {@link messageTransport} in one walk over the fields:
+ * refuses the message as the former does, then answers as the latter would.
+ * @throws {InvalidMessageError} as {@link validateOutgoingMessage}.
+ */
+export function checkOutgoingMessage(message: OutgoingMessage, maxLength: number): MessageTransport {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new InvalidMessageError('message', 'sendMessage: the message must be an object');
   }
@@ -144,8 +171,7 @@ export function validateOutgoingMessage(message: OutgoingMessage, options: Valid
     throw new InvalidMessageError('rid', 'sendMessage: "rid" must be a non-empty room id');
   }
   const msg = record['msg'];
-  const hasContent = record['attachments'] !== undefined || record['blocks'] !== undefined;
-  if (typeof msg !== 'string' && !(msg === undefined && hasContent)) {
+  if (typeof msg !== 'string' && !(msg === undefined && (record['attachments'] !== undefined || record['blocks'] !== undefined))) {
     throw new InvalidMessageError('msg', `sendMessage: "msg" must be a string, not ${kindOf(msg)}`);
   }
   if (typeof msg === 'string' && msg.length > maxLength) {
@@ -158,13 +184,7 @@ export function validateOutgoingMessage(message: OutgoingMessage, options: Valid
   if (id !== undefined && (typeof id !== 'string' || id === '')) {
     throw new InvalidMessageError('_id', 'sendMessage: "_id" must be a non-empty string');
   }
-  for (const [field, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    const kind = Object.hasOwn(REALTIME_MESSAGE_FIELDS, field) ? REALTIME_MESSAGE_FIELDS[field] : undefined;
-    if (kind !== undefined && !hasKind(value, kind)) {
-      throw new InvalidMessageError(field, `sendMessage: "${field}" must be ${kind === 'date' ? 'a Date' : `a ${kind}`}, not ${kindOf(value)}`);
-    }
-  }
+  const transport: MessageTransport = walkFields(record, true) === undefined ? 'realtime' : 'rest';
   checkRichFields(record);
   if (record['tshow'] !== undefined && record['tmid'] === undefined) {
     throw new InvalidMessageError('tshow', 'sendMessage: "tshow" is only allowed with "tmid" (a thread reply)');
@@ -173,6 +193,7 @@ export function validateOutgoingMessage(message: OutgoingMessage, options: Valid
   if (ts instanceof Date && Number.isNaN(ts.getTime())) {
     throw new InvalidMessageError('ts', 'sendMessage: "ts" is an invalid Date');
   }
+  return transport;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -195,8 +216,10 @@ const ATTACHMENT_URLS = ['thumb_url', 'message_link', 'author_link', 'author_ico
 const ATTACHMENT_BOOLEANS = ['collapsed', 'title_link_download'];
 const ATTACHMENT_NUMBERS = ['image_size', 'audio_size', 'video_size'];
 
+const REST_STRINGS = ['alias', 'emoji', 'avatar'];
+
 function checkRichFields(record: Record<string, unknown>): void {
-  for (const field of ['alias', 'emoji', 'avatar']) {
+  for (const field of REST_STRINGS) {
     const value = record[field];
     if (value !== undefined && typeof value !== 'string') refuse(field, `must be a string, not ${kindOf(value)}`);
   }
