@@ -22,7 +22,8 @@ import {
   isDdpMethodError,
 } from '../ddp/errors.js';
 import { randomId } from '../ddp/random-id.js';
-import type { ConnectionStatus, DdpClientEvents } from '../ddp/status.js';
+import type { ConnectionStatus, DdpClientEvents, StatusDetails } from '../ddp/status.js';
+import type { AddedFrame } from '../ddp/protocol.js';
 import { buildLoginPayload, parseLoginResult } from './auth.js';
 import { decodeMessage, decodeOwnedMessage } from './decode.js';
 import { InvalidMessageError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
@@ -223,6 +224,72 @@ const NO_OUTCOME: SendOutcome = Object.freeze({});
 const NO_CALL_OPTIONS: { signal?: AbortSignal; timeoutMs?: number } = Object.freeze({});
 const NO_SEND_OPTIONS: SendMessageOptions = Object.freeze({});
 
+/** Set by a static block of {@link RocketChatClient}: hands a private notice to the client. */
+let addNotice: (client: RocketChatClient, rid: string, msg: string) => void;
+
+/** A room-messages event's message; a malformed one is reported as `protocolError` and dropped. */
+function messageOfEvent(client: RocketChatClient, args: readonly unknown[]): IMessage | undefined {
+  try {
+    return decodeMessage(args[0]);
+  } catch (error) {
+    if (error instanceof DdpProtocolError) {
+      client.emit('protocolError', error);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** `onMessage`'s stream listener (an object with methods rather than closures). */
+class HandlerListener implements StreamListener {
+  constructor(
+    readonly client: RocketChatClient,
+    readonly handler: (message: IMessage) => void,
+    readonly onError: ((error: Error) => void) | undefined,
+  ) {}
+
+  onEvent(args: readonly unknown[]): void {
+    const message = messageOfEvent(this.client, args);
+    if (message === undefined) return;
+    const handler = this.handler;
+    handler(message);
+  }
+
+  onEnd(error?: Error): void {
+    const onError = this.onError;
+    if (error !== undefined && onError !== undefined) onError(toRocketChatError(error) as Error);
+  }
+}
+
+/** `messages()`'s stream listener: feeds the iterator. */
+class IteratorListener implements StreamListener {
+  constructor(
+    readonly client: RocketChatClient,
+    readonly iterator: MessageIterator<IMessage>,
+  ) {}
+
+  onEvent(args: readonly unknown[]): void {
+    const message = messageOfEvent(this.client, args);
+    if (message !== undefined) this.iterator.push(message);
+  }
+
+  onEnd(error?: Error): void {
+    this.iterator.end(error === undefined ? undefined : (toRocketChatError(error) as Error));
+  }
+}
+
+/** The listener of the user's private notices (`stream-notify-user` `<uid>/message`). */
+class NoticeListener implements StreamListener {
+  constructor(readonly client: RocketChatClient) {}
+
+  onEvent(args: readonly unknown[]): void {
+    const notice = args[0];
+    if (typeof notice !== 'object' || notice === null) return;
+    const { rid, msg } = notice as { rid?: unknown; msg?: unknown };
+    if (typeof rid === 'string' && typeof msg === 'string') addNotice(this.client, rid, msg);
+  }
+}
+
 /**
  * A Rocket.Chat client over the realtime API.
  *
@@ -237,47 +304,73 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   /** The DDP connection underneath, for methods this class does not wrap. */
   readonly ddp: DdpClient;
   readonly #hub: StreamHub;
-  readonly #notices = new NoticeBoard();
+  /** Made by the first notice or the first unconfirmed message. */
+  #notices: NoticeBoard | undefined;
   readonly #pacer: SendPacer | undefined;
   readonly #maxRetries: number;
   readonly #maxMessageLength: number;
-  readonly #rest: RestTransport;
+  /** Made by the first message sent over REST. */
+  #rest: RestTransport | undefined;
+  /** The `restUrl` (checked) and `fetch` options, when either was given. */
+  readonly #restOptions: { readonly baseUrl: string | undefined; readonly fetch: typeof fetch | undefined } | undefined;
   readonly #callTimeoutMs: number;
-  /** Aborted by `close()`: ends REST requests in flight. */
-  readonly #closing = new AbortController();
+  /** Aborted by `close()`: ends REST requests in flight. Made by the first REST send (or `close()`). */
+  #closing: AbortController | undefined;
   #credentials: Credentials | undefined;
   /** The logged-in user's username, when known (needed to send typing notices). */
   #username: string | undefined;
   /** The last user document the server published (it comes before the login result). */
   #lastUserDocument: { id: string; username: string } | undefined;
   #stopNotices: (() => void) | undefined;
-  /** The automatic re-login failed: streams refused since then wait for the next login. */
-  #loginLost = false;
   #closed = false;
 
   constructor(options: RocketChatClientOptions) {
     super();
     const { rateLimit, maxMessageLength, restUrl, fetch, ...ddpOptions } = options;
     this.ddp = new DdpClient(ddpOptions);
-    this.#rest = new RestTransport({
-      baseUrl: restUrl === undefined ? restBaseUrl(this.ddp.url) : normalizeRestUrl(restUrl),
-      fetch,
-    });
+    this.#restOptions =
+      restUrl === undefined && fetch === undefined
+        ? undefined
+        : { baseUrl: restUrl === undefined ? undefined : normalizeRestUrl(restUrl), fetch };
     this.#callTimeoutMs = ddpOptions.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const limits = rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(rateLimit ?? {}) };
     this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond, windowMs: PACING_WINDOW_MS });
     this.#maxRetries = limits?.maxRetries ?? 0;
     this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
-    this.#hub = new StreamHub(this.ddp, { park: (error) => this.#loginLost && isDdpMethodError(error) });
-    this.ddp.on('status', (status, details) => this.emit('status', status, details));
-    this.ddp.on('added', (frame) => {
-      const username = frame.fields?.['username'];
-      if (frame.collection === 'users' && typeof username === 'string') {
-        this.#lastUserDocument = { id: frame.id, username };
-        if (frame.id === this.#credentials?.userId) this.#username = username;
-      }
-    });
-    this.ddp.addSessionSetup((session) => this.#resume(session));
+    // Streams the server refuses while the automatic re-login has failed wait for the next login.
+    this.#hub = new StreamHub(this.ddp);
+    // Methods with this client as their context: no closure per client.
+    this.ddp.on('status', this.#forwardStatus, this);
+    this.ddp.on('added', this.#noteUserDocument, this);
+    this.ddp.addSessionSetup(this.#resume.bind(this));
+  }
+
+  static {
+    addNotice = (client, rid, msg) => client.#noticeBoard().add(rid, msg);
+  }
+
+  #forwardStatus(status: ConnectionStatus, details: StatusDetails): void {
+    this.emit('status', status, details);
+  }
+
+  #noteUserDocument(frame: AddedFrame): void {
+    const username = frame.fields?.['username'];
+    if (frame.collection === 'users' && typeof username === 'string') {
+      this.#lastUserDocument = { id: frame.id, username };
+      if (frame.id === this.#credentials?.userId) this.#username = username;
+    }
+  }
+
+  #noticeBoard(): NoticeBoard {
+    if (this.#notices === undefined) {
+      this.#notices = new NoticeBoard();
+      if (this.#closed) this.#notices.close();
+    }
+    return this.#notices;
+  }
+
+  #closingSignal(): AbortSignal {
+    return (this.#closing ??= new AbortController()).signal;
   }
 
   /** The connection's status (see `DdpClient.status`). */
@@ -312,10 +405,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#closing.abort(new DdpClosedError('the client is closed'));
+      (this.#closing ??= new AbortController()).abort(new DdpClosedError('the client is closed'));
       this.#hub.close();
       this.#pacer?.close();
-      this.#notices.close();
+      this.#notices?.close();
     }
     await this.ddp.close();
   }
@@ -355,7 +448,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   async logout(): Promise<void> {
     const wasLoggedIn = this.#credentials !== undefined;
     this.#clearLogin();
-    this.#loginLost = false;
+    this.#hub.parking = false;
     try {
       await this.#call('logout', [], { wait: true });
     } finally {
@@ -371,7 +464,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       this.#stopNotices?.();
       this.#stopNotices = this.#listenForNotices(credentials.userId);
     }
-    this.#loginLost = false;
+    this.#hub.parking = false;
     this.#hub.resumeParked();
     this.emit('login', credentials);
   }
@@ -398,21 +491,14 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       if (this.#credentials !== credentials) return;
       if (isDdpMethodError(error) || error instanceof DdpProtocolError) {
         this.#clearLogin();
-        this.#loginLost = true;
+        this.#hub.parking = true;
       }
       this.emit('loginFailed', toRocketChatError(error) as Error);
     }
   }
 
   #listenForNotices(userId: string): () => void {
-    return this.#hub.listen(Stream.NotifyUser, `${userId}/message`, {
-      onEvent: (args) => {
-        const notice = args[0];
-        if (typeof notice !== 'object' || notice === null) return;
-        const { rid, msg } = notice as { rid?: unknown; msg?: unknown };
-        if (typeof rid === 'string' && typeof msg === 'string') this.#notices.add(rid, msg);
-      },
-    });
+    return this.#hub.listen(Stream.NotifyUser, `${userId}/message`, new NoticeListener(this));
   }
 
   // -------------------------------------------------------------------------------------
@@ -509,12 +595,16 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         method: REST_SEND_MESSAGE,
       });
     }
-    const outcome = await this.#rest.sendMessage(message as unknown as Record<string, unknown>, {
+    const rest = (this.#rest ??= new RestTransport({
+      baseUrl: this.#restOptions?.baseUrl ?? restBaseUrl(this.ddp.url),
+      fetch: this.#restOptions?.fetch,
+    }));
+    const outcome = await rest.sendMessage(message as unknown as Record<string, unknown>, {
       credentials,
       previewUrls,
       signal: callOptions.signal,
       timeoutMs: callOptions.timeoutMs ?? this.#callTimeoutMs,
-      closed: this.#closing.signal,
+      closed: this.#closingSignal(),
     });
     switch (outcome.kind) {
       case 'sent':
@@ -553,7 +643,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         { cause: outcome.lost },
       );
     }
-    const notice = await this.#notices.wait(rid, since, NOTICE_GRACE_MS);
+    const notice = await this.#noticeBoard().wait(rid, since, NOTICE_GRACE_MS);
     const reason = notice ?? outcome.refusal?.reason ?? (outcome.refusal === undefined ? undefined : String(outcome.refusal.error));
     const details: { cause?: unknown; hint?: string } = {};
     if (refusal !== undefined) details.cause = refusal;
@@ -572,10 +662,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   messages(rid: string, options: MessagesOptions = {}): MessageStream {
     let stop: () => void = () => {};
     const iterator = new MessageIterator<IMessage>(rid, () => stop(), options);
-    stop = this.#listenMessages(rid, {
-      onMessage: (message) => iterator.push(message),
-      onEnd: (error) => iterator.end(error),
-    });
+    stop = this.#hub.listen(Stream.RoomMessages, rid, new IteratorListener(this, iterator));
     return iterator;
   }
 
@@ -586,36 +673,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    * DDP client reports it to its `logger` (warn), like any event listener's.
    */
   onMessage(rid: string, handler: (message: IMessage) => void, options: ListenOptions = {}): () => void {
-    const { onError } = options;
-    return this.#listenMessages(rid, {
-      onMessage: handler,
-      onEnd: (error) => {
-        if (error !== undefined && onError !== undefined) onError(error);
-      },
-    });
-  }
-
-  #listenMessages(
-    rid: string,
-    target: { onMessage(message: IMessage): void; onEnd(error?: Error): void },
-  ): () => void {
-    const listener: StreamListener = {
-      onEvent: (args) => {
-        let message: IMessage;
-        try {
-          message = decodeMessage(args[0]);
-        } catch (error) {
-          if (error instanceof DdpProtocolError) {
-            this.emit('protocolError', error);
-            return;
-          }
-          throw error;
-        }
-        target.onMessage(message);
-      },
-      onEnd: (error) => target.onEnd(error === undefined ? undefined : (toRocketChatError(error) as Error)),
-    };
-    return this.#hub.listen(Stream.RoomMessages, rid, listener);
+    return this.#hub.listen(Stream.RoomMessages, rid, new HandlerListener(this, handler, options.onError));
   }
 
   /**

@@ -17,7 +17,7 @@
  * @module
  */
 import type { ChangedFrame } from '../ddp/protocol.js';
-import { DdpClosedError } from '../ddp/errors.js';
+import { DdpClosedError, isDdpMethodError } from '../ddp/errors.js';
 import { StreamOverflowError } from './errors.js';
 
 /** Publication names of the streams this layer uses. */
@@ -37,11 +37,11 @@ export interface StreamSubscription {
   onStop(listener: (error?: Error) => void): () => void;
 }
 
-/** The part of `DdpClient` the hub uses. */
+/** The part of `DdpClient` the hub uses (an `eventemitter3` emitter: listeners take a context). */
 export interface StreamTransport {
   subscribe(name: string, params?: readonly unknown[]): StreamSubscription;
-  on(event: 'changed', listener: (frame: ChangedFrame) => void): unknown;
-  off(event: 'changed', listener: (frame: ChangedFrame) => void): unknown;
+  on(event: 'changed', listener: (frame: ChangedFrame) => void, context?: unknown): unknown;
+  off(event: 'changed', listener: (frame: ChangedFrame) => void, context?: unknown): unknown;
 }
 
 /** One listener of a (stream, event name) pair. */
@@ -55,25 +55,21 @@ export interface StreamListener {
   onEnd?(error?: Error): void;
 }
 
-interface Entry {
-  readonly stream: string;
-  readonly eventName: string;
-  readonly listeners: Set<StreamListener>;
-  /** `undefined` while the entry is parked (waiting for a login to subscribe again). */
-  subscription: StreamSubscription | undefined;
-  detachStop: () => void;
-}
+const NO_LISTENERS: readonly StreamListener[] = Object.freeze([]);
 
-/** Options of {@link StreamHub}. */
-export interface StreamHubOptions {
-  /**
-   * Asked when the server ends a subscription with an error: `true` parks its listeners
-   * instead of ending them, until {@link StreamHub.resumeParked} subscribes again. The
-   * Rocket.Chat client parks refusals that come from having lost the login (a failed
-   * automatic re-login), so that logging in again brings every stream back.
-   * @default never park
-   */
-  readonly park?: (error: Error) => boolean;
+/** One (stream, event name) pair. */
+class Entry {
+  /** Replaced (never changed) when a listener comes or goes, so that a dispatch can walk it as it was. */
+  listeners: readonly StreamListener[] = NO_LISTENERS;
+  /** `undefined` while the entry is parked (waiting for a login to subscribe again). */
+  subscription: StreamSubscription | undefined = undefined;
+  /** The entry of another stream with the same event name. */
+  next: Entry | undefined = undefined;
+
+  constructor(
+    readonly stream: string,
+    readonly eventName: string,
+  ) {}
 }
 
 /**
@@ -95,29 +91,46 @@ export function callEach(calls: readonly (() => void)[]): void {
   if (failed) throw first;
 }
 
-/** Shares one subscription per (stream, event name) among its listeners. */
+/**
+ * Shares one subscription per (stream, event name) among its listeners.
+ *
+ * Per pair it keeps one small entry (its listeners in an exactly-sized array) and one stop
+ * listener on the subscription; the table, by event name, is made by the first `listen`.
+ */
 export class StreamHub {
+  /**
+   * While `true`, a pair whose subscription the server ends with a method error (a refusal)
+   * is parked instead of ended: its listeners stay, without a subscription, until
+   * {@link resumeParked} subscribes again. The Rocket.Chat client sets it while the
+   * automatic re-login has failed, so that logging in again brings every stream back.
+   */
+  parking = false;
   readonly #transport: StreamTransport;
-  readonly #park: ((error: Error) => boolean) | undefined;
-  readonly #entries = new Map<string, Entry>();
+  /** By event name; entries of other streams with the same event name are chained (`next`). */
+  #entries: Map<string, Entry> | undefined;
   #closed = false;
 
-  constructor(transport: StreamTransport, options: StreamHubOptions = {}) {
+  constructor(transport: StreamTransport) {
     this.#transport = transport;
-    this.#park = options.park;
-    transport.on('changed', this.#onChanged);
+    transport.on('changed', this.#dispatch, this);
   }
 
   /** How many subscriptions are live (for tests and diagnostics); parked ones do not count. */
   get size(): number {
     let live = 0;
-    for (const entry of this.#entries.values()) if (entry.subscription !== undefined) live++;
+    this.#forEach((entry) => {
+      if (entry.subscription !== undefined) live++;
+    });
     return live;
   }
 
   /** How many (stream, event name) pairs wait for a login to subscribe again. */
   get parked(): number {
-    return this.#entries.size - this.size;
+    let parked = 0;
+    this.#forEach((entry) => {
+      if (entry.subscription === undefined) parked++;
+    });
+    return parked;
   }
 
   /**
@@ -130,49 +143,54 @@ export class StreamHub {
       if (end !== undefined) queueMicrotask(() => end.call(listener, new DdpClosedError('the client is closed')));
       return () => {};
     }
-    const key = `${stream}\u0000${eventName}`;
-    let entry = this.#entries.get(key);
+    let entry = this.#find(stream, eventName);
     if (entry === undefined) {
-      entry = { stream, eventName, listeners: new Set(), subscription: undefined, detachStop: () => {} };
-      this.#entries.set(key, entry);
-      this.#subscribe(key, entry);
+      entry = new Entry(stream, eventName);
+      const entries = (this.#entries ??= new Map());
+      entry.next = entries.get(eventName);
+      entries.set(eventName, entry);
+      this.#subscribe(entry);
     }
+    if (!entry.listeners.includes(listener)) entry.listeners = entry.listeners.concat(listener);
     const current = entry;
-    current.listeners.add(listener);
-    return () => {
-      if (!current.listeners.delete(listener)) return;
-      if (current.listeners.size > 0 || this.#entries.get(key) !== current) return;
-      this.#entries.delete(key);
-      current.detachStop();
-      current.subscription?.stop();
-    };
+    return () => this.#unlisten(current, listener);
   }
 
   /** Subscribes again every parked pair, with the listeners it had (call after a login). */
   resumeParked(): void {
     if (this.#closed) return;
-    for (const [key, entry] of this.#entries) {
-      if (entry.subscription === undefined) this.#subscribe(key, entry);
-    }
+    this.#forEach((entry) => {
+      if (entry.subscription === undefined) this.#subscribe(entry);
+    });
   }
 
-  #subscribe(key: string, entry: Entry): void {
+  /** Removes one listener of a pair (and unsubscribes when it was the last one). */
+  #unlisten(entry: Entry, listener: StreamListener): void {
+    const index = entry.listeners.indexOf(listener);
+    if (index === -1) return;
+    entry.listeners = entry.listeners.length === 1 ? NO_LISTENERS : entry.listeners.filter((_, at) => at !== index);
+    if (entry.listeners.length > 0 || !this.#remove(entry)) return;
+    entry.subscription?.stop();
+  }
+
+  #subscribe(entry: Entry): void {
     const subscription = this.#transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
-    // The outcome is reported through onStop; this only keeps a refused `ready()` from going unhandled.
-    subscription.ready().catch(() => {});
     entry.subscription = subscription;
-    entry.detachStop = subscription.onStop((error) => {
-      if (this.#entries.get(key)?.subscription !== subscription) return; // stopped by us
-      entry.detachStop = () => {};
-      if (error !== undefined && this.#park?.(error) === true) {
-        entry.subscription = undefined; // parked: the listeners stay, without a subscription
-        return;
-      }
-      this.#entries.delete(key);
-      const ending = [...entry.listeners];
-      entry.listeners.clear();
-      callEach(ending.map((each) => () => each.onEnd?.(error)));
-    });
+    // Nobody asks for `ready()`: the outcome is reported through onStop, and a refused `ready()`
+    // that was never asked for is not reported as unhandled.
+    subscription.onStop((error) => this.#stopped(entry, subscription, error));
+  }
+
+  #stopped(entry: Entry, subscription: StreamSubscription, error: Error | undefined): void {
+    if (entry.subscription !== subscription || this.#find(entry.stream, entry.eventName) !== entry) return; // stopped by us
+    if (error !== undefined && this.parking && isDdpMethodError(error)) {
+      entry.subscription = undefined; // parked: the listeners stay, without a subscription
+      return;
+    }
+    this.#remove(entry);
+    const ending = entry.listeners;
+    entry.listeners = NO_LISTENERS;
+    callEach(ending.map((each) => () => each.onEnd?.(error)));
   }
 
   /**
@@ -182,13 +200,13 @@ export class StreamHub {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#transport.off('changed', this.#onChanged);
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
+    this.#transport.off('changed', this.#dispatch, this);
+    const entries: Entry[] = [];
+    this.#forEach((entry) => entries.push(entry));
+    this.#entries = undefined;
     for (const entry of entries) {
-      entry.detachStop();
-      const ending = [...entry.listeners];
-      entry.listeners.clear();
+      const ending = entry.listeners;
+      entry.listeners = NO_LISTENERS;
       for (const listener of ending) {
         try {
           listener.onEnd?.();
@@ -199,17 +217,56 @@ export class StreamHub {
     }
   }
 
-  readonly #onChanged = (frame: ChangedFrame): void => {
-    const eventName = frame.fields?.['eventName'];
+  /** A `changed` frame of the transport: to the listeners of its (stream, event name) pair. */
+  #dispatch(frame: ChangedFrame): void {
+    const fields = frame.fields;
+    const eventName = fields?.['eventName'];
     if (typeof eventName !== 'string') return;
-    const entry = this.#entries.get(`${frame.collection}\u0000${eventName}`);
+    const entry = this.#find(frame.collection, eventName);
     if (entry === undefined) return;
-    const rawArgs = frame.fields?.['args'];
+    const rawArgs = fields?.['args'];
     const args: readonly unknown[] = Array.isArray(rawArgs) ? rawArgs : [];
-    callEach([...entry.listeners].map((listener) => () => {
-      if (entry.listeners.has(listener)) listener.onEvent(args);
+    const listeners = entry.listeners;
+    if (listeners.length === 1) {
+      listeners[0]?.onEvent(args);
+      return;
+    }
+    callEach(listeners.map((listener) => () => {
+      if (entry.listeners === listeners || entry.listeners.includes(listener)) listener.onEvent(args);
     }));
-  };
+  }
+
+  #find(stream: string, eventName: string): Entry | undefined {
+    let entry = this.#entries?.get(eventName);
+    while (entry !== undefined && entry.stream !== stream) entry = entry.next;
+    return entry;
+  }
+
+  /** Takes `entry` out of the table; `false` if it was not in it. */
+  #remove(entry: Entry): boolean {
+    const entries = this.#entries;
+    const first = entries?.get(entry.eventName);
+    if (entries === undefined || first === undefined) return false;
+    if (first === entry) {
+      if (entry.next === undefined) entries.delete(entry.eventName);
+      else entries.set(entry.eventName, entry.next);
+      return true;
+    }
+    for (let before = first; before.next !== undefined; before = before.next) {
+      if (before.next === entry) {
+        before.next = entry.next;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #forEach(visit: (entry: Entry) => void): void {
+    if (this.#entries === undefined) return;
+    for (const first of [...this.#entries.values()]) {
+      for (let entry: Entry | undefined = first; entry !== undefined; entry = entry.next) visit(entry);
+    }
+  }
 }
 
 /** Options of the iterator `RocketChatClient.messages()` returns. */
