@@ -280,7 +280,11 @@ class IteratorListener implements StreamListener {
 
 /** The listener of the user's private notices (`stream-notify-user` `<uid>/message`). */
 class NoticeListener implements StreamListener {
-  constructor(readonly client: RocketChatClient) {}
+  constructor(
+    readonly client: RocketChatClient,
+    /** `<uid>/message`. */
+    readonly eventName: string,
+  ) {}
 
   onEvent(args: readonly unknown[]): void {
     const notice = args[0];
@@ -321,7 +325,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   #username: string | undefined;
   /** The last user document the server published (it comes before the login result). */
   #lastUserDocument: { id: string; username: string } | undefined;
-  #stopNotices: (() => void) | undefined;
+  /** The listener of the user's notices, while logged in. */
+  #noticeListener: NoticeListener | undefined;
   #closed = false;
 
   constructor(options: RocketChatClientOptions) {
@@ -460,9 +465,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     const previousUser = this.#credentials?.userId;
     this.#credentials = credentials;
     if (username !== undefined || previousUser !== credentials.userId) this.#username = username;
-    if (previousUser !== credentials.userId || this.#stopNotices === undefined) {
-      this.#stopNotices?.();
-      this.#stopNotices = this.#listenForNotices(credentials.userId);
+    if (previousUser !== credentials.userId || this.#noticeListener === undefined) {
+      this.#stopNotices();
+      const listener = new NoticeListener(this, `${credentials.userId}/message`);
+      this.#noticeListener = listener;
+      this.#hub.listen(Stream.NotifyUser, listener.eventName, listener);
     }
     this.#hub.parking = false;
     this.#hub.resumeParked();
@@ -472,8 +479,14 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   #clearLogin(): void {
     this.#credentials = undefined;
     this.#username = undefined;
-    this.#stopNotices?.();
-    this.#stopNotices = undefined;
+    this.#stopNotices();
+  }
+
+  #stopNotices(): void {
+    const listener = this.#noticeListener;
+    if (listener === undefined) return;
+    this.#noticeListener = undefined;
+    this.#hub.unlisten(Stream.NotifyUser, listener.eventName, listener);
   }
 
   /** The session setup: on every new session, log in again with the resume token, first. */
@@ -495,10 +508,6 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       }
       this.emit('loginFailed', toRocketChatError(error) as Error);
     }
-  }
-
-  #listenForNotices(userId: string): () => void {
-    return this.#hub.listen(Stream.NotifyUser, `${userId}/message`, new NoticeListener(this));
   }
 
   // -------------------------------------------------------------------------------------

@@ -63,7 +63,9 @@ class Entry {
   listeners: readonly StreamListener[] = NO_LISTENERS;
   /** `undefined` while the entry is parked (waiting for a login to subscribe again). */
   subscription: StreamSubscription | undefined = undefined;
-  /** The entry of another stream with the same event name. */
+  /** The next entry of the hub's list. */
+  after: Entry | undefined = undefined;
+  /** In the index: the entry of another stream with the same event name. */
   next: Entry | undefined = undefined;
 
   constructor(
@@ -91,11 +93,15 @@ export function callEach(calls: readonly (() => void)[]): void {
   if (failed) throw first;
 }
 
+/** How many pairs a hub holds before it indexes them by event name (a few are found faster in a list). */
+const INDEX_FROM = 8;
+
 /**
  * Shares one subscription per (stream, event name) among its listeners.
  *
  * Per pair it keeps one small entry (its listeners in an exactly-sized array) and one stop
- * listener on the subscription; the table, by event name, is made by the first `listen`.
+ * listener on the subscription. The entries form a list; past {@link INDEX_FROM} of them, an
+ * index by event name is made too.
  */
 export class StreamHub {
   /**
@@ -106,8 +112,11 @@ export class StreamHub {
    */
   parking = false;
   readonly #transport: StreamTransport;
-  /** By event name; entries of other streams with the same event name are chained (`next`). */
-  #entries: Map<string, Entry> | undefined;
+  /** Every entry, linked by `after`, newest first (visited oldest first). */
+  #head: Entry | undefined;
+  #count = 0;
+  /** By event name, once there are many entries; entries of other streams with the same event name are chained (`next`). */
+  #index: Map<string, Entry> | undefined;
   #closed = false;
 
   constructor(transport: StreamTransport) {
@@ -146,14 +155,21 @@ export class StreamHub {
     let entry = this.#find(stream, eventName);
     if (entry === undefined) {
       entry = new Entry(stream, eventName);
-      const entries = (this.#entries ??= new Map());
-      entry.next = entries.get(eventName);
-      entries.set(eventName, entry);
+      this.#add(entry);
       this.#subscribe(entry);
     }
     if (!entry.listeners.includes(listener)) entry.listeners = entry.listeners.concat(listener);
     const current = entry;
     return () => this.#unlisten(current, listener);
+  }
+
+  /**
+   * Removes a listener added with {@link listen} (as the function `listen` returned does),
+   * for a caller that keeps the listener rather than that function.
+   */
+  unlisten(stream: string, eventName: string, listener: StreamListener): void {
+    const entry = this.#find(stream, eventName);
+    if (entry !== undefined) this.#unlisten(entry, listener);
   }
 
   /** Subscribes again every parked pair, with the listeners it had (call after a login). */
@@ -203,7 +219,9 @@ export class StreamHub {
     this.#transport.off('changed', this.#dispatch, this);
     const entries: Entry[] = [];
     this.#forEach((entry) => entries.push(entry));
-    this.#entries = undefined;
+    this.#head = undefined;
+    this.#count = 0;
+    this.#index = undefined;
     for (const entry of entries) {
       const ending = entry.listeners;
       entry.listeners = NO_LISTENERS;
@@ -237,35 +255,61 @@ export class StreamHub {
   }
 
   #find(stream: string, eventName: string): Entry | undefined {
-    let entry = this.#entries?.get(eventName);
-    while (entry !== undefined && entry.stream !== stream) entry = entry.next;
+    if (this.#index !== undefined) {
+      let entry = this.#index.get(eventName);
+      while (entry !== undefined && entry.stream !== stream) entry = entry.next;
+      return entry;
+    }
+    let entry = this.#head;
+    while (entry !== undefined && (entry.eventName !== eventName || entry.stream !== stream)) entry = entry.after;
     return entry;
+  }
+
+  #add(entry: Entry): void {
+    entry.after = this.#head;
+    this.#head = entry;
+    this.#count++;
+    if (this.#index !== undefined) this.#indexEntry(this.#index, entry);
+    else if (this.#count > INDEX_FROM) {
+      const index = new Map<string, Entry>();
+      for (let each: Entry | undefined = entry; each !== undefined; each = each.after) this.#indexEntry(index, each);
+      this.#index = index;
+    }
+  }
+
+  #indexEntry(index: Map<string, Entry>, entry: Entry): void {
+    entry.next = index.get(entry.eventName);
+    index.set(entry.eventName, entry);
   }
 
   /** Takes `entry` out of the table; `false` if it was not in it. */
   #remove(entry: Entry): boolean {
-    const entries = this.#entries;
-    const first = entries?.get(entry.eventName);
-    if (entries === undefined || first === undefined) return false;
+    if (this.#head === entry) this.#head = entry.after;
+    else {
+      let before = this.#head;
+      while (before !== undefined && before.after !== entry) before = before.after;
+      if (before === undefined) return false;
+      before.after = entry.after;
+    }
+    this.#count--;
+    const index = this.#index;
+    const first = index?.get(entry.eventName);
+    if (index === undefined || first === undefined) return true;
     if (first === entry) {
-      if (entry.next === undefined) entries.delete(entry.eventName);
-      else entries.set(entry.eventName, entry.next);
+      if (entry.next === undefined) index.delete(entry.eventName);
+      else index.set(entry.eventName, entry.next);
       return true;
     }
-    for (let before = first; before.next !== undefined; before = before.next) {
-      if (before.next === entry) {
-        before.next = entry.next;
-        return true;
-      }
-    }
-    return false;
+    let before: Entry = first;
+    while (before.next !== undefined && before.next !== entry) before = before.next;
+    if (before.next === entry) before.next = entry.next;
+    return true;
   }
 
   #forEach(visit: (entry: Entry) => void): void {
-    if (this.#entries === undefined) return;
-    for (const first of [...this.#entries.values()]) {
-      for (let entry: Entry | undefined = first; entry !== undefined; entry = entry.next) visit(entry);
-    }
+    const entries: Entry[] = [];
+    for (let entry = this.#head; entry !== undefined; entry = entry.after) entries.push(entry);
+    for (let at = entries.length - 1; at >= 0; at--) visit(entries[at] as Entry); // oldest first
   }
 }
 

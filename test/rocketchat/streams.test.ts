@@ -83,6 +83,33 @@ describe('StreamHub', () => {
   });
 });
 
+describe('StreamHub with many streams', () => {
+  it('routes events and unsubscribes by stream and event name past a dozen pairs', () => {
+    const transport = new RecordingTransport();
+    const hub = new StreamHub(transport);
+    const seen: string[] = [];
+    const stops: (() => void)[] = [];
+    for (let room = 0; room < 12; room++) {
+      stops.push(hub.listen('stream-room-messages', `R${room}`, { onEvent: (args) => seen.push(`m${room}:${String(args[0])}`) }));
+      stops.push(hub.listen('stream-notify-room', `R${room}`, { onEvent: (args) => seen.push(`n${room}:${String(args[0])}`) }));
+    }
+    expect(hub.size).toBe(24);
+    transport.event('stream-room-messages', 'R0', 1);
+    transport.event('stream-notify-room', 'R11', 2);
+    transport.event('stream-notify-user', 'R5', 3); // no listener on that stream
+    expect(seen).toEqual(['m0:1', 'n11:2']);
+    stops[0]?.();
+    expect(transport.subs[0]?.stopped).toBe(true);
+    transport.event('stream-room-messages', 'R0', 4);
+    transport.event('stream-notify-room', 'R0', 5);
+    expect(seen).toEqual(['m0:1', 'n11:2', 'n0:5']);
+    for (const stop of stops) stop();
+    expect(hub.size).toBe(0);
+    expect(transport.subs.every((sub) => sub.stopped)).toBe(true);
+    hub.close();
+  });
+});
+
 describe('MessageIterator', () => {
   it('buffers items until they are read and unsubscribes when the loop is left', async () => {
     let closed = 0;
