@@ -211,6 +211,16 @@ function withoutUndefined<T extends object>(value: T): T {
   return copy as T;
 }
 
+/**
+ * The message as it is sent: its defined fields, and always an `_id` of ours (a fresh Meteor
+ * id unless the caller gave one), so that a resend after a lost answer is stored once.
+ */
+function withClientId(message: OutgoingMessage): OutgoingMessage & { _id: string } {
+  const outgoing = withoutUndefined(message) as OutgoingMessage & { _id: string };
+  outgoing._id ??= randomId();
+  return outgoing;
+}
+
 function rethrowAsRocketChatError(error: unknown): never {
   throw toRocketChatError(error);
 }
@@ -549,8 +559,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         (options === undefined || (options.signal === undefined && options.timeoutMs === undefined && options.previewUrls === undefined))
       ) {
         // The common case, without pacing or options: one call, one promise layer.
-        const outgoing = withoutUndefined(message) as OutgoingMessage & { _id: string };
-        outgoing._id ??= randomId();
+        const outgoing = withClientId(message);
         const since = Date.now();
         return this.ddp.call('sendMessage', [outgoing]).then(
           (result) =>
@@ -573,8 +582,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       throw new InvalidMessageError('previewUrls', 'sendMessage: "previewUrls" must be an array of strings');
     }
     signal?.throwIfAborted();
-    const outgoing = withoutUndefined(message) as OutgoingMessage & { _id: string };
-    outgoing._id ??= randomId();
+    const outgoing = withClientId(message);
     const callOptions = optionsFor(signal, timeoutMs);
     const send =
       transport === 'rest'

@@ -9,7 +9,7 @@
  */
 import { WebSocket } from 'ws';
 import { decodeClientFrame, encodeFrame } from '../ddp/codec.js';
-import { SUPPORTED_DDP_VERSIONS } from '../ddp/protocol.js';
+import { CLOSE_CODE_IDLE_TIMEOUT, SUPPORTED_DDP_VERSIONS } from '../ddp/protocol.js';
 import type { ClientFrame, DdpErrorObject, MethodFrame, ServerFrame, SubFrame } from '../ddp/protocol.js';
 import type { MethodCall, ServerCore } from './core.js';
 import { meteorError, MethodError, streamerOrder, toErrorObject, tooManyRequests } from './errors.js';
@@ -117,7 +117,7 @@ export class Connection implements FakeConnection {
         intervalMs: beat.intervalMs,
         timeoutMs: beat.timeoutMs,
         sendPing: () => this.write({ msg: 'ping' }),
-        onTimeout: () => this.#closeAfterWrites(core.streamer ? 4000 : 1000, core.streamer ? 'TIMEOUT' : undefined),
+        onTimeout: () => this.#closeAfterWrites(core.streamer ? CLOSE_CODE_IDLE_TIMEOUT : 1000, core.streamer ? 'TIMEOUT' : undefined),
         paused: () => this.#faults.silent === true,
       });
     }
