@@ -5,6 +5,10 @@
  *
  *     node --expose-gc .bench-out/heap.js "RocketChatClient" [count=200] [open|closed]
  *
+ * `HEAP_TRACE="array:"` (a `type:name` key of the table) also prints who holds the new objects
+ * of that kind, as chains of holders `HEAP_DEPTH` (4) levels deep; `HEAP_ROWS` (45) sets how
+ * many kinds the table lists.
+ *
  * With `closed`, the second snapshot is taken after closing the `count` connections: what
  * a closed client leaves behind.
  */
@@ -15,17 +19,87 @@ import { startServer } from './lib/child.js';
 import { collectGarbage, heapAndExternal } from './lib/runner.js';
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+  snapshot: {
+    meta: {
+      node_fields: string[];
+      node_types: [string[], ...unknown[]];
+      edge_fields: string[];
+      edge_types: [string[], ...unknown[]];
+    };
+  };
   nodes: number[];
+  edges: number[];
   strings: string[];
 }
 
-/** Self size and count of live heap objects, by `type:name`. */
-async function heapCensus(): Promise<Map<string, { bytes: number; count: number }>> {
+async function takeSnapshot(): Promise<Snapshot> {
   collectGarbage();
   const chunks: string[] = [];
   for await (const chunk of getHeapSnapshot()) chunks.push(String(chunk));
-  const data = JSON.parse(chunks.join('')) as Snapshot;
+  return JSON.parse(chunks.join('')) as Snapshot;
+}
+
+/** `type:name` of every node, as the census groups them. */
+function nodeKey(data: Snapshot, index: number): string {
+  const fields = data.snapshot.meta.node_fields;
+  const type = data.snapshot.meta.node_types[0][data.nodes[index + fields.indexOf('type')] as number] ?? '?';
+  let name = data.strings[data.nodes[index + fields.indexOf('name')] as number] ?? '?';
+  if (type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'number') name = '';
+  if (name.length > 60) name = `${name.slice(0, 60)}…`;
+  return `${type}:${name}`;
+}
+
+/**
+ * For the objects of kind `key`: who holds them, as chains of `holder.edge` up to `depth`
+ * levels, with how many objects each chain holds. (Snapshot ids are not stable from one
+ * snapshot to the next here, so new objects are found by comparing these counts.)
+ */
+function retainerChains(data: Snapshot, key: string, depth: number): Map<string, { bytes: number; count: number }> {
+  const nodeFields = data.snapshot.meta.node_fields;
+  const width = nodeFields.length;
+  const edgeCountAt = nodeFields.indexOf('edge_count');
+  const sizeAt = nodeFields.indexOf('self_size');
+  const edgeWidth = data.snapshot.meta.edge_fields.length;
+  const edgeTypeAt = data.snapshot.meta.edge_fields.indexOf('type');
+  const edgeNameAt = data.snapshot.meta.edge_fields.indexOf('name_or_index');
+  const edgeToAt = data.snapshot.meta.edge_fields.indexOf('to_node');
+  const edgeTypes = data.snapshot.meta.edge_types[0];
+  const holders = new Map<number, { from: number; edge: string }>();
+  let edge = 0;
+  for (let node = 0; node < data.nodes.length; node += width) {
+    const count = data.nodes[node + edgeCountAt] as number;
+    for (let i = 0; i < count; i++, edge += edgeWidth) {
+      const type = edgeTypes[data.edges[edge + edgeTypeAt] as number];
+      if (type === 'weak') continue;
+      const to = data.edges[edge + edgeToAt] as number;
+      if (holders.has(to)) continue;
+      const nameOrIndex = data.edges[edge + edgeNameAt] as number;
+      const name = type === 'element' || type === 'hidden' ? `[${nameOrIndex}]` : (data.strings[nameOrIndex] ?? '?');
+      holders.set(to, { from: node, edge: name });
+    }
+  }
+  const chains = new Map<string, { bytes: number; count: number }>();
+  for (let node = 0; node < data.nodes.length; node += width) {
+    if (nodeKey(data, node) !== key) continue;
+    const parts: string[] = [];
+    let at = node;
+    for (let level = 0; level < depth; level++) {
+      const holder = holders.get(at);
+      if (holder === undefined) break;
+      parts.push(`${nodeKey(data, holder.from)}.${holder.edge}`);
+      at = holder.from;
+    }
+    const chain = parts.join(' <- ');
+    const entry = chains.get(chain) ?? { bytes: 0, count: 0 };
+    entry.bytes += data.nodes[node + sizeAt] as number;
+    entry.count += 1;
+    chains.set(chain, entry);
+  }
+  return chains;
+}
+
+/** Self size and count of live heap objects, by `type:name`. */
+function heapCensus(data: Snapshot): Map<string, { bytes: number; count: number }> {
   const fields = data.snapshot.meta.node_fields;
   const types = data.snapshot.meta.node_types[0];
   const width = fields.length;
@@ -65,7 +139,13 @@ async function main(): Promise<void> {
   try {
     await openMany(() => kind.create(server.info), 10, drivers);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const before = await heapCensus();
+    const traced = process.env['HEAP_TRACE'];
+    const depth = Number(process.env['HEAP_DEPTH'] ?? 4);
+    const { before, chainsBefore } = await (async () => {
+      const first = await takeSnapshot();
+      const chains = traced === undefined ? new Map<string, { bytes: number; count: number }>() : retainerChains(first, traced, depth);
+      return { before: heapCensus(first), chainsBefore: chains };
+    })();
     collectGarbage();
     const bytesBefore = heapAndExternal();
     const usageBefore = process.memoryUsage();
@@ -83,7 +163,8 @@ async function main(): Promise<void> {
     const usageAfter = process.memoryUsage();
     const perConnection = (key: 'heapUsed' | 'external' | 'arrayBuffers'): string =>
       `${key} ${((usageAfter[key] - usageBefore[key]) / count / 1024).toFixed(2)} KB`;
-    const after = await heapCensus();
+    const second = await takeSnapshot();
+    const after = heapCensus(second);
     const rows = [...after]
       .map(([key, entry]) => {
         const old = before.get(key) ?? { bytes: 0, count: 0 };
@@ -99,6 +180,19 @@ async function main(): Promise<void> {
     );
     for (const row of rows.slice(0, Number(process.env['HEAP_ROWS'] ?? 45))) {
       process.stdout.write(`${row.bytes.toFixed(0).padStart(7)} B  ${row.count.toFixed(2).padStart(6)} ×  ${row.key}\n`);
+    }
+    if (traced !== undefined) {
+      const grown = [...retainerChains(second, traced, depth)]
+        .map(([chain, entry]) => {
+          const old = chainsBefore.get(chain) ?? { bytes: 0, count: 0 };
+          return { chain, bytes: (entry.bytes - old.bytes) / count, count: (entry.count - old.count) / count };
+        })
+        .filter((row) => Math.abs(row.bytes) >= 4)
+        .sort((a, b) => b.bytes - a.bytes);
+      process.stdout.write(`\nwho holds the new ${traced} objects (per connection):\n`);
+      for (const row of grown.slice(0, 25)) {
+        process.stdout.write(`${row.bytes.toFixed(0).padStart(7)} B  ${row.count.toFixed(2).padStart(6)} ×  ${row.chain}\n`);
+      }
     }
   } finally {
     for (const driver of drivers) await driver.close();

@@ -14,6 +14,9 @@ import type { DdpErrorObject } from './protocol.js';
 
 const ignore = (): void => undefined;
 
+/** What `onStop()` takes. */
+type StopListener = (error?: Error) => void;
+
 /** The promise `ready()` hands out while the subscription is not ready, and how to settle it. */
 interface ReadyPromise {
   promise: Promise<void>;
@@ -68,8 +71,8 @@ export class SubscriptionEntry implements Subscription {
   #ready: ReadyPromise | undefined;
   /** How it ended, once it has (`readyError` only if it ended before it was ready). */
   #ending: { readonly readyError: Error | undefined; readonly stopError: Error | undefined } | undefined;
-  /** Made by the first `onStop()`. */
-  #stopListeners: Set<(error?: Error) => void> | undefined;
+  /** The `onStop()` listeners: none, the only one (most subscriptions have one), or a list. */
+  #stopListeners: StopListener | StopListener[] | undefined;
   readonly #table: Subscriptions;
 
   constructor(table: Subscriptions, id: string, name: string, params: readonly unknown[], text: string) {
@@ -115,9 +118,21 @@ export class SubscriptionEntry implements Subscription {
       queueMicrotask(() => this.#callListener(listener, error));
       return () => undefined;
     }
-    const listeners = (this.#stopListeners ??= new Set());
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+    const current = this.#stopListeners;
+    if (current === undefined) this.#stopListeners = listener;
+    else if (typeof current === 'function') {
+      if (current !== listener) this.#stopListeners = [current, listener];
+    } else if (!current.includes(listener)) current.push(listener);
+    return () => this.#removeStopListener(listener);
+  }
+
+  #removeStopListener(listener: StopListener): void {
+    const current = this.#stopListeners;
+    if (current === listener) this.#stopListeners = undefined;
+    else if (Array.isArray(current)) {
+      const index = current.indexOf(listener);
+      if (index !== -1) current.splice(index, 1);
+    }
   }
 
   /** @internal the server said `ready`. */
@@ -140,15 +155,13 @@ export class SubscriptionEntry implements Subscription {
     if (wasPending) this.#ready?.reject(readyError);
     this.#state = 'ended';
     this.#ending = { readyError: wasPending ? readyError : undefined, stopError };
-    const stopListeners = this.#stopListeners;
-    if (stopListeners === undefined) return;
-    const listeners = [...stopListeners];
-    stopListeners.clear();
+    const listeners = this.#stopListeners;
     this.#stopListeners = undefined;
-    for (const listener of listeners) this.#callListener(listener, stopError);
+    if (typeof listeners === 'function') this.#callListener(listeners, stopError);
+    else if (listeners !== undefined) for (const listener of listeners) this.#callListener(listener, stopError);
   }
 
-  #callListener(listener: (error?: Error) => void, error: Error | undefined): void {
+  #callListener(listener: StopListener, error: Error | undefined): void {
     try {
       if (error === undefined) listener();
       else listener(error);

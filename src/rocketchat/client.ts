@@ -335,7 +335,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   #username: string | undefined;
   /** The last user document the server published (it comes before the login result). */
   #lastUserDocument: { id: string; username: string } | undefined;
-  /** The listener of the user's notices, while logged in. */
+  /** The listener of the logged-in user's notices, from the first message they send on. */
   #noticeListener: NoticeListener | undefined;
   #closed = false;
 
@@ -475,12 +475,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     const previousUser = this.#credentials?.userId;
     this.#credentials = credentials;
     if (username !== undefined || previousUser !== credentials.userId) this.#username = username;
-    if (previousUser !== credentials.userId || this.#noticeListener === undefined) {
-      this.#stopNotices();
-      const listener = new NoticeListener(this, `${credentials.userId}/message`);
-      this.#noticeListener = listener;
-      this.#hub.listen(Stream.NotifyUser, listener.eventName, listener);
-    }
+    // Another user's notices are not this one's: the next send subscribes to the new user's.
+    if (previousUser !== credentials.userId) this.#stopNotices();
     this.#hub.parking = false;
     this.#hub.resumeParked();
     this.emit('login', credentials);
@@ -490,6 +486,21 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     this.#credentials = undefined;
     this.#username = undefined;
     this.#stopNotices();
+  }
+
+  /**
+   * Subscribes to the logged-in user's private notices, once per user: called as a message
+   * is sent, so that a client that never sends (a listener, a UI that only reads) does not
+   * hold the subscription. Its `sub` frame leaves before the message's `method` frame, and
+   * the server runs a connection's frames in order, a subscription's publish function to its
+   * end before the next frame: the subscription is in place before the message is handled.
+   */
+  #listenToNotices(): void {
+    const credentials = this.#credentials;
+    if (credentials === undefined || this.#noticeListener !== undefined || this.#closed) return;
+    const listener = new NoticeListener(this, `${credentials.userId}/message`);
+    this.#noticeListener = listener;
+    this.#hub.listen(Stream.NotifyUser, listener.eventName, listener);
   }
 
   #stopNotices(): void {
@@ -559,6 +570,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         (options === undefined || (options.signal === undefined && options.timeoutMs === undefined && options.previewUrls === undefined))
       ) {
         // The common case, without pacing or options: one call, one promise layer.
+        if (this.#noticeListener === undefined) this.#listenToNotices();
         const outgoing = withClientId(message);
         const since = Date.now();
         return this.ddp.call('sendMessage', [outgoing]).then(
@@ -582,6 +594,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       throw new InvalidMessageError('previewUrls', 'sendMessage: "previewUrls" must be an array of strings');
     }
     signal?.throwIfAborted();
+    this.#listenToNotices();
     const outgoing = withClientId(message);
     const callOptions = optionsFor(signal, timeoutMs);
     const send =

@@ -159,6 +159,29 @@ describe('subscriptions', () => {
     expect(late).toBe('no error');
   });
 
+  it('calls each onStop listener once, in the order added, whatever was added and removed before', async () => {
+    const { client } = await connectedPair();
+    const subscription = client.subscribe('s');
+    const calls: string[] = [];
+    const first = (): number => calls.push('first');
+    subscription.onStop(first);
+    subscription.onStop(first); // the same listener again: still called once
+    const removeSecond = subscription.onStop(() => calls.push('second'));
+    subscription.onStop(() => calls.push('third'));
+    removeSecond();
+    removeSecond();
+    const removeFourth = subscription.onStop(() => calls.push('fourth'));
+    subscription.stop();
+    removeFourth(); // too late to matter, and harmless
+    expect(calls).toEqual(['first', 'third', 'fourth']);
+    const only = client.subscribe('t');
+    const removeOnly = only.onStop(() => calls.push('only'));
+    removeOnly();
+    only.onStop(() => calls.push('after removal'));
+    only.stop();
+    expect(calls.slice(3)).toEqual(['after removal']);
+  });
+
   it('reports an onStop listener that throws and still calls the others', async () => {
     const warnings: unknown[] = [];
     const { client } = await connectedPair({}, { logger: { debug: () => undefined, warn: (...args) => warnings.push(args) } });

@@ -142,17 +142,6 @@ describe('login', () => {
     expect(client.credentials).toBeUndefined();
     expect(client.userId).toBeUndefined();
   });
-
-  it('subscribes to the private notices of the user after login', async () => {
-    const server = await startServer();
-    const bot = server.addUser({ username: 'bot', password: 'pass' });
-    const client = newClient(server);
-    await client.connect();
-    const sub = server.waitForFrame((frame) => frame.msg === 'sub' && frame.name === 'stream-notify-user');
-    await client.login({ username: 'bot', password: 'pass' });
-    const frame = await sub;
-    expect(frame.msg === 'sub' ? frame.params : undefined).toEqual([`${bot._id}/message`, { useCollection: false, args: [] }]);
-  });
 });
 
 describe('login after reconnect', () => {

@@ -147,6 +147,85 @@ describe('sendMessage', () => {
   });
 });
 
+/** The frames a connection received, as `sub <name> <event>` / `method <name>` / `unsub`. */
+function frameTrail(frames: readonly ClientFrame[]): string[] {
+  return frames.flatMap((frame) => {
+    if (frame.msg === 'sub') return [`sub ${frame.name} ${String(frame.params?.[0])}`];
+    if (frame.msg === 'method') return [`method ${frame.method}`];
+    if (frame.msg === 'unsub') return ['unsub'];
+    return [];
+  });
+}
+
+describe('sendMessage and the private notices subscription', () => {
+  it('subscribes to the user\'s notices with the first message (not at login), just before it, and only once', async () => {
+    const { server, client, bot } = await loggedIn();
+    client.onMessage('GENERAL', () => undefined);
+    await client.ddp.call('getRoomIdByNameOrId', ['general']); // the room stream's sub is in
+    const connection = server.connections[0]!;
+    expect(frameTrail(connection.received).filter((entry) => entry.includes('stream-notify-user'))).toEqual([]);
+    await client.sendMessage({ rid: 'GENERAL', msg: 'one' });
+    await client.sendMessage({ rid: 'GENERAL', msg: 'two' });
+    expect(frameTrail(connection.received)).toEqual([
+      'method login',
+      'sub stream-room-messages GENERAL',
+      'method getRoomIdByNameOrId',
+      `sub stream-notify-user ${bot._id}/message`,
+      'method sendMessage',
+      'method sendMessage',
+    ]);
+  });
+
+  it('quotes the notice of the very first message of a session', async () => {
+    const { client } = await loggedIn();
+    const error = await client.sendMessage({ rid: 'nowhere1234567890', msg: 'first' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MessageNotDeliveredError);
+    expect((error as MessageNotDeliveredError).reason).toBe('Invalid room');
+  });
+
+  it('follows the logged-in user: another login drops the old user\'s notices, the next message subscribes to the new one\'s', async () => {
+    const { server, client, bot } = await loggedIn();
+    const alice = server.addUser({ username: 'alice', password: 'pass' });
+    server.addRoom({ name: 'both', members: ['bot', 'alice'] });
+    const room = await client.getRoomId('both');
+    await client.sendMessage({ rid: room, msg: 'from bot' });
+    await client.login({ username: 'alice', password: 'pass' });
+    await client.sendMessage({ rid: room, msg: 'from alice' });
+    // The server ends the old user's subscription itself when the user changes (a nosub), so
+    // whether an unsub crosses it depends on timing: left out.
+    const trail = frameTrail(server.connections[0]!.received).filter((entry) => entry !== 'method getRoomIdByNameOrId' && entry !== 'unsub');
+    expect(trail).toEqual([
+      'method login',
+      `sub stream-notify-user ${bot._id}/message`,
+      'method sendMessage',
+      'method login',
+      `sub stream-notify-user ${alice._id}/message`,
+      'method sendMessage',
+    ]);
+    const error = await client.sendMessage({ rid: 'nowhere1234567890', msg: 'lost' }).catch((caught: unknown) => caught);
+    expect((error as MessageNotDeliveredError).reason).toBe('Invalid room');
+  });
+
+  it('renews the notices subscription before a first message resent after a drop', async () => {
+    const { server, client, bot } = await loggedIn();
+    const cut = (frame: ClientFrame, connection: { drop(): void }): void => {
+      if (frame.msg === 'method' && frame.method === 'sendMessage') {
+        server.off('clientFrame', cut);
+        connection.drop();
+      }
+    };
+    server.on('clientFrame', cut);
+    const sent = client.sendMessage({ rid: 'GENERAL', msg: 'across the drop' });
+    const second = await server.waitForConnection().then(() => server.waitForConnection());
+    await sent;
+    expect(frameTrail(second.received)).toEqual([
+      'method login',
+      `sub stream-notify-user ${bot._id}/message`,
+      'method sendMessage',
+    ]);
+  });
+});
+
 describe('sendMessage and the rate limit', () => {
   it('delivers 20 messages sent at once under the server default limit, each stored once', async () => {
     const { server, client } = await loggedIn();
