@@ -66,11 +66,12 @@ class RocketChatDriver implements Driver {
     const client = new RocketChatClient({ url: this.server.url, rateLimit: false });
     this.#client = client;
     await client.connect();
-    // login subscribes to the user's notices; onMessage to the room.
-    const ready = readyFrames(client.ddp, options.subscribeRoom === true ? 2 : 1);
     await client.login({ resume: this.server.token });
-    if (options.subscribeRoom === true) client.onMessage(ROOM, ignore);
-    await ready;
+    if (options.subscribeRoom === true) {
+      const ready = readyFrames(client.ddp, 1);
+      client.onMessage(ROOM, ignore);
+      await ready;
+    }
   }
 
   send(seq: number, done: (message: DecodedMessage) => void, fail: (error: unknown) => void): void {
@@ -97,7 +98,7 @@ export const rocketChatKind: ClientKind = {
   name: 'RocketChatClient sendMessage → IMessage',
   shortName: 'RocketChatClient',
   note: 'rateLimit: false; + validation, decodeMessage',
-  memoryNote: 'heartbeat armed; notices + room stream subscribed',
+  memoryNote: 'heartbeat armed, room stream subscribed (notices: at the first send)',
   create: (server) => new RocketChatDriver(server),
 };
 

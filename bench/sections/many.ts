@@ -47,7 +47,7 @@ export async function runManyBenchmark(log: (line: string) => void): Promise<{ r
     const rows: Row[] = [
       {
         figure,
-        subject: 'open (connect + login + 2 subs)',
+        subject: 'open (connect + login + room stream)',
         value: `${formatNumber(result.openMs / 1000)} s`,
         ratio: '',
         target: 'opens',

@@ -54,7 +54,7 @@ workerMain(async () => {
       batch.push(
         (async () => {
           await client.connect();
-          const ready = readyFrames(client.ddp, 2, 120_000);
+          const ready = readyFrames(client.ddp, 1, 120_000);
           await client.login({ resume: server.token });
           client.onMessage(ROOM, ignore);
           await ready;

@@ -31,7 +31,7 @@ import {
 } from './errors.js';
 import { DEFAULT_RECONNECT_OPTIONS, backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat.js';
-import { PendingCalls, type PendingCallsOptions } from './pending.js';
+import { PendingCalls, type CallOutcomeMapper, type PendingCallsOptions } from './pending.js';
 import { SUPPORTED_DDP_VERSIONS, type ClientFrame, type ConnectFrame, type ServerFrame } from './protocol.js';
 import { randomId } from './random-id.js';
 import { redactFrame } from './redact.js';
@@ -265,6 +265,25 @@ interface ClientInternals {
 
 let internals: ClientInternals;
 
+/** A call that fails before it is made: rejected with `reason`, mapped when the call has a mapper. */
+function rejected<T>(mapper: CallOutcomeMapper<unknown> | undefined, context: unknown, reason: unknown): Promise<T> {
+  return Promise.reject(mapper === undefined ? reason : mapper.error(reason, context));
+}
+
+/**
+ * @internal `client.call(method, params, options)` whose promise settles with `mapper`'s
+ * mapping of the outcome (given `context`): for a layer above this client, which then
+ * needs no promise of its own on top of the call's. Set by {@link DdpClient}'s static block.
+ */
+export let callMapped: <T>(
+  client: DdpClient,
+  method: string,
+  params: readonly unknown[],
+  options: CallOptions,
+  mapper: CallOutcomeMapper<T>,
+  context: unknown,
+) => Promise<T>;
+
 /**
  * One socket and what the client knows about it. It is also what the socket and the
  * heartbeat report to (one object per link rather than a closure per callback).
@@ -399,6 +418,8 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   }
 
   static {
+    callMapped = (client, method, params, options, mapper, context) =>
+      client.#call(method, params, options, undefined, mapper as CallOutcomeMapper<unknown>, context);
     // Each handler runs a socket or timer callback: nothing escapes it.
     internals = {
       opened(client, link) {
@@ -602,18 +623,22 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     params: readonly unknown[],
     options: CallOptions,
     sessionLink: Link | undefined,
+    mapper?: CallOutcomeMapper<unknown>,
+    context?: unknown,
   ): Promise<T> {
-    if (typeof method !== 'string') return Promise.reject(new TypeError('call: the method name must be a string'));
-    if (!Array.isArray(params)) return Promise.reject(new TypeError(`method ${method}: params must be an array`));
-    if (this.#final !== undefined) return Promise.reject(this.#finalErrorForCall());
+    if (typeof method !== 'string') return rejected(mapper, context, new TypeError('call: the method name must be a string'));
+    if (!Array.isArray(params)) return rejected(mapper, context, new TypeError(`method ${method}: params must be an array`));
+    if (this.#final !== undefined) return rejected(mapper, context, this.#finalErrorForCall());
     if (sessionLink !== undefined && (this.#link !== sessionLink || !sessionLink.connected)) {
-      return Promise.reject(new DdpConnectionError('closed', `method ${method}: the session has ended`));
+      return rejected(mapper, context, new DdpConnectionError('closed', `method ${method}: the session has ended`));
     }
     const signal = options.signal;
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (signal?.aborted === true) return rejected(mapper, context, signal.reason);
     const maxPending = this.#options.maxPendingCalls;
     if (this.#pending.size >= maxPending) {
-      return Promise.reject(
+      return rejected(
+        mapper,
+        context,
         new DdpLimitError('maxPendingCalls', maxPending, `method ${method}: ${maxPending} calls are already pending (maxPendingCalls)`),
       );
     }
@@ -622,11 +647,13 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     try {
       text = encodeFrame({ msg: 'method', id, method, params });
     } catch (error) {
-      return Promise.reject(new TypeError(`method ${method}: params cannot be encoded: ${messageOf(error)}`, { cause: error }));
+      return rejected(mapper, context, new TypeError(`method ${method}: params cannot be encoded: ${messageOf(error)}`, { cause: error }));
     }
     const maxBytes = this.#options.maxFrameBytes;
     if (exceedsBytes(text, maxBytes)) {
-      return Promise.reject(
+      return rejected(
+        mapper,
+        context,
         new DdpLimitError('maxFrameBytes', maxBytes, `method ${method}: frame of ${utf8Length(text)} bytes exceeds maxFrameBytes (${maxBytes})`),
       );
     }
@@ -639,6 +666,8 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
       session: sessionLink !== undefined,
       timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
       signal,
+      mapper,
+      context,
     });
     if (sessionLink !== undefined) this.#writeText(sessionLink, text);
     else this.#pump();

@@ -45,6 +45,22 @@ export interface PendingCallInit {
   readonly timeoutMs?: number;
   /** Rejects with `signal.reason` when aborted. */
   readonly signal?: AbortSignal | undefined;
+  /** Maps the outcome before the promise settles (none: the promise settles with it as it is). */
+  readonly mapper?: CallOutcomeMapper<unknown> | undefined;
+  /** Handed to {@link mapper} with the outcome. */
+  readonly context?: unknown;
+}
+
+/**
+ * Maps a call's outcome to what its promise settles with, so that a layer above the DDP
+ * client (the Rocket.Chat client turning a result into a message) needs no promise of its
+ * own on top of the call's. One object serves every call; `context` is the call's own data.
+ */
+export interface CallOutcomeMapper<T> {
+  /** The call's result; what it returns (or throws) settles the promise (a promise is followed). */
+  result(value: unknown, context: unknown): T | PromiseLike<T>;
+  /** Why the call failed (server error, timeout, abort, lost link…): the promise rejects with what it returns. */
+  error(reason: unknown, context: unknown): unknown;
 }
 
 /** Where a call is in its life. */
@@ -102,10 +118,10 @@ export class PendingCall<T = unknown> {
   hasUpdated = false;
   /** Created where the call was made, when call sites are captured: its stack is grafted onto rejections. */
   readonly origin: Error | undefined;
-  /** Settles {@link promise} with a value. */
-  resolveCall: (value: T) => void;
-  /** Settles {@link promise} with an error. */
-  rejectCall: (reason: unknown) => void;
+  readonly #resolve: (value: T | PromiseLike<T>) => void;
+  readonly #reject: (reason: unknown) => void;
+  readonly #mapper: CallOutcomeMapper<T> | undefined;
+  readonly #context: unknown;
   /** The timeout, in ms (0: none). */
   readonly timeoutMs: number;
   /** When it times out (`performance.now()` time, rounded up to a whole ms), while the table watches it. */
@@ -132,9 +148,42 @@ export class PendingCall<T = unknown> {
     const timeoutMs = init.timeoutMs ?? 0;
     this.timeoutMs = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : 0;
     this.promise = new Promise<T>(capture);
-    this.resolveCall = captured.resolve as (value: T) => void;
-    this.rejectCall = captured.reject;
+    this.#resolve = captured.resolve as (value: T | PromiseLike<T>) => void;
+    this.#reject = captured.reject;
     captured.resolve = captured.reject = noop;
+    this.#mapper = init.mapper as CallOutcomeMapper<T> | undefined;
+    this.#context = init.context;
+  }
+
+  /** Settles {@link promise} with the result (mapped, when the call has a mapper). */
+  resolveCall(value: unknown): void {
+    const mapper = this.#mapper;
+    if (mapper === undefined) {
+      this.#resolve(value as T);
+      return;
+    }
+    let mapped: T | PromiseLike<T>;
+    try {
+      mapped = mapper.result(value, this.#context);
+    } catch (error) {
+      this.#reject(error);
+      return;
+    }
+    this.#resolve(mapped);
+  }
+
+  /** Settles {@link promise} with an error (mapped, when the call has a mapper). */
+  rejectCall(reason: unknown): void {
+    const mapper = this.#mapper;
+    let mapped = reason;
+    if (mapper !== undefined) {
+      try {
+        mapped = mapper.error(reason, this.#context);
+      } catch (error) {
+        mapped = error;
+      }
+    }
+    this.#reject(mapped);
   }
 
   /** `true` when this call holds every later one while it is out (a `wait` or session call). */

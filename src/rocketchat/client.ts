@@ -9,7 +9,7 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { DdpClient } from '../ddp/client.js';
+import { callMapped, DdpClient } from '../ddp/client.js';
 import type { DdpClientOptions, DdpSession } from '../ddp/client.js';
 import {
   DdpClosedError,
@@ -23,6 +23,7 @@ import {
 } from '../ddp/errors.js';
 import { randomId } from '../ddp/random-id.js';
 import type { ConnectionStatus, DdpClientEvents, StatusDetails } from '../ddp/status.js';
+import type { CallOutcomeMapper } from '../ddp/pending.js';
 import type { AddedFrame } from '../ddp/protocol.js';
 import { buildLoginPayload, parseLoginResult } from './auth.js';
 import { decodeMessage, decodeOwnedMessage } from './decode.js';
@@ -221,9 +222,29 @@ function withClientId(message: OutgoingMessage): OutgoingMessage & { _id: string
   return outgoing;
 }
 
-function rethrowAsRocketChatError(error: unknown): never {
-  throw toRocketChatError(error);
+/** A call whose server errors become their specific classes ({@link toRocketChatError}); results as they are. */
+const ROCKETCHAT_ERRORS: CallOutcomeMapper<unknown> = {
+  result: (value) => value,
+  error: (reason) => toRocketChatError(reason),
+};
+
+/** What a realtime `sendMessage` call needs to make sense of its answer. */
+interface RealtimeSend {
+  readonly client: RocketChatClient;
+  readonly message: OutgoingMessage & { _id: string };
+  /** When it was sent (a notice about it arrives after). */
+  readonly since: number;
 }
+
+/** A realtime `sendMessage` call: the stored message decoded, or an empty answer confirmed by id. */
+const REALTIME_SEND: CallOutcomeMapper<IMessage> = {
+  result(value, context) {
+    if (value !== undefined && value !== null) return decodeOwnedMessage(value);
+    const { client, message, since } = context as RealtimeSend;
+    return confirmEmptyAnswer(client, message._id, message.rid, since);
+  },
+  error: (reason) => toRocketChatError(reason),
+};
 
 function asOutcome(message: unknown): SendOutcome {
   return { message };
@@ -236,6 +257,8 @@ const NO_SEND_OPTIONS: SendMessageOptions = Object.freeze({});
 
 /** Set by a static block of {@link RocketChatClient}: hands a private notice to the client. */
 let addNotice: (client: RocketChatClient, rid: string, msg: string) => void;
+/** Set by a static block of {@link RocketChatClient}: the stored message, or why there is none, after an empty answer. */
+let confirmEmptyAnswer: (client: RocketChatClient, messageId: string, rid: string, since: number) => Promise<IMessage>;
 
 /** A room-messages event's message; a malformed one is reported as `protocolError` and dropped. */
 function messageOfEvent(client: RocketChatClient, args: readonly unknown[]): IMessage | undefined {
@@ -362,6 +385,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
 
   static {
     addNotice = (client, rid, msg) => client.#noticeBoard().add(rid, msg);
+    confirmEmptyAnswer = (client, messageId, rid, since) => client.#confirm(messageId, rid, since, NO_CALL_OPTIONS, NO_OUTCOME);
   }
 
   #forwardStatus(status: ConnectionStatus, details: StatusDetails): void {
@@ -569,17 +593,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         this.#pacer === undefined &&
         (options === undefined || (options.signal === undefined && options.timeoutMs === undefined && options.previewUrls === undefined))
       ) {
-        // The common case, without pacing or options: one call, one promise layer.
+        // The common case, without pacing or options: the call's own promise, mapped as it settles.
         if (this.#noticeListener === undefined) this.#listenToNotices();
         const outgoing = withClientId(message);
-        const since = Date.now();
-        return this.ddp.call('sendMessage', [outgoing]).then(
-          (result) =>
-            result !== undefined && result !== null
-              ? decodeOwnedMessage(result)
-              : this.#confirm(outgoing._id, outgoing.rid, since, NO_CALL_OPTIONS, NO_OUTCOME),
-          rethrowAsRocketChatError,
-        );
+        const send: RealtimeSend = { client: this, message: outgoing, since: Date.now() };
+        return callMapped(this.ddp, 'sendMessage', [outgoing], NO_CALL_OPTIONS, REALTIME_SEND, send);
       }
       return this.#sendMessage(message, transport, options ?? NO_SEND_OPTIONS);
     } catch (error) {
@@ -877,6 +895,6 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     params: readonly unknown[],
     options: { signal?: AbortSignal; timeoutMs?: number; wait?: boolean } = {},
   ): Promise<unknown> {
-    return this.ddp.call(method, params, options).catch(rethrowAsRocketChatError);
+    return callMapped(this.ddp, method, params, options, ROCKETCHAT_ERRORS, undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DdpConnectionError, DdpMethodError, DdpTimeoutError } from '../../src/ddp/errors.js';
-import { PendingCalls, type PendingCallInit } from '../../src/ddp/pending.js';
+import { PendingCalls, type CallOutcomeMapper, type PendingCallInit } from '../../src/ddp/pending.js';
 import { settled } from '../helpers.js';
 
 let nextId = 0;
@@ -17,6 +17,45 @@ function names(calls: { method: string }[]): string[] {
 describe('PendingCalls', () => {
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('settles a call with a mapper through it: results, a throwing mapping, server errors, timeouts, drops', async () => {
+    vi.useFakeTimers();
+    const mapper: CallOutcomeMapper<string> = {
+      result(value, context) {
+        if (value === 'bad') throw new Error(`cannot map ${String(value)} for ${String(context)}`);
+        return value === 'later' ? Promise.resolve(`${String(context)}: later`) : `${String(context)}: ${String(value)}`;
+      },
+      error: (reason, context) => new Error(`${String(context)} failed: ${(reason as Error).message}`, { cause: reason }),
+    };
+    const table = new PendingCalls();
+    // Each outcome, caught at once (a rejection is never left unhandled).
+    const outcome = (name: string, extra: Partial<PendingCallInit> = {}) => {
+      const call = table.add<string>(init(name, { mapper, context: name, ...extra }));
+      return { id: call.id, settled: call.promise.then((value) => value, (error: unknown) => error as Error) };
+    };
+    const plain = outcome('plain');
+    const promised = outcome('promised');
+    const throwing = outcome('throwing');
+    const refused = outcome('refused');
+    const late = outcome('late', { timeoutMs: 50 });
+    const cut = outcome('cut', { noRetry: true });
+    table.takeSendable();
+    table.settle({ msg: 'result', id: plain.id, result: 'A' });
+    table.settle({ msg: 'result', id: promised.id, result: 'later' });
+    table.settle({ msg: 'result', id: throwing.id, result: 'bad' });
+    table.settle({ msg: 'result', id: refused.id, error: { error: 'error-not-allowed', reason: 'Not allowed' } });
+    await vi.advanceTimersByTimeAsync(60);
+    table.linkLost();
+    expect(await plain.settled).toBe('plain: A');
+    expect(await promised.settled).toBe('promised: later');
+    expect(((await throwing.settled) as Error).message).toBe('cannot map bad for throwing');
+    const refusal = (await refused.settled) as Error;
+    expect(refusal.message).toMatch(/^refused failed: .*Not allowed/);
+    expect(refusal.cause).toBeInstanceOf(DdpMethodError);
+    expect(((await late.settled) as Error).cause).toBeInstanceOf(DdpTimeoutError);
+    expect(((await cut.settled) as Error).cause).toBeInstanceOf(DdpConnectionError);
+    expect(table.size).toBe(0);
   });
 
   it('hands out queued calls in the order they were made, once', () => {
