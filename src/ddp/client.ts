@@ -399,7 +399,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   #waiters: Set<ConnectWaiter> | undefined;
   readonly #pending: PendingCalls;
   readonly #subscriptions: Subscriptions;
-  #setups: { readonly setup: SessionSetup }[] | undefined;
+  #setups: readonly { readonly setup: SessionSetup }[] | undefined;
   #final: Error | undefined;
   #closing: Promise<void> | undefined;
   #nextMethodId = 0;
@@ -556,10 +556,9 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     if (typeof name !== 'string') throw new TypeError('subscribe: the publication name must be a string');
     if (!Array.isArray(params)) throw new TypeError(`subscribe ${name}: params must be an array`);
     const id = randomId();
-    const snapshot = Object.freeze([...params]);
     let text: string;
     try {
-      text = encodeFrame({ msg: 'sub', id, name, params: snapshot });
+      text = encodeFrame({ msg: 'sub', id, name, params });
     } catch (error) {
       throw new TypeError(`subscribe ${name}: params cannot be encoded: ${messageOf(error)}`, { cause: error });
     }
@@ -567,7 +566,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     if (exceedsBytes(text, max)) {
       throw new DdpLimitError('maxFrameBytes', max, `subscribe ${name}: frame of ${utf8Length(text)} bytes exceeds maxFrameBytes (${max})`);
     }
-    const entry = this.#subscriptions.add(id, name, snapshot, text);
+    const entry = this.#subscriptions.add(id, name, text);
     if (this.#final !== undefined) {
       const closed = this.#status === 'closed';
       this.#subscriptions.discard(entry, closed ? new DdpClosedError('the client is closed') : this.#final, closed ? undefined : this.#final);
@@ -589,10 +588,11 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
    */
   addSessionSetup(setup: SessionSetup): () => void {
     const registration = { setup };
-    (this.#setups ??= []).push(registration);
+    // Arrays of exactly the right size: a client keeps one or two setups for its whole life.
+    this.#setups = this.#setups === undefined ? [registration] : this.#setups.concat(registration);
     return () => {
-      const index = this.#setups?.indexOf(registration) ?? -1;
-      if (index !== -1) this.#setups?.splice(index, 1);
+      const setups = this.#setups?.filter((each) => each !== registration);
+      this.#setups = setups === undefined || setups.length === 0 ? undefined : setups;
     };
   }
 
@@ -852,7 +852,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
 
   async #runSetups(link: Link, session: string): Promise<void> {
     const handle = this.#makeSession(link, session);
-    for (const { setup } of this.#setups === undefined ? [] : [...this.#setups]) {
+    for (const { setup } of this.#setups ?? []) { // never changed in place: a snapshot
       if (this.#link !== link) return;
       try {
         await setup(handle);

@@ -10,6 +10,7 @@
  * @module
  */
 import { DdpClosedError, DdpMethodError } from './errors.js';
+import { fromJsonValue } from './ejson.js';
 import type { DdpErrorObject } from './protocol.js';
 
 const ignore = (): void => undefined;
@@ -30,7 +31,10 @@ export interface Subscription {
   readonly id: string;
   /** The publication's name. */
   readonly name: string;
-  /** The publication's arguments, as given to `subscribe()`. */
+  /**
+   * The publication's arguments, as `subscribe()` encoded them (later changes to the array
+   * given are not seen; `Date`s and other EJSON values come back as such).
+   */
   readonly params: readonly unknown[];
   /**
    * Resolves when the server says the subscription is `ready`. Rejects with a
@@ -61,9 +65,10 @@ export interface SubscriptionsHost {
 export class SubscriptionEntry implements Subscription {
   readonly id: string;
   readonly name: string;
-  readonly params: readonly unknown[];
   /** The encoded `sub` frame, fixed when `subscribe()` was called. */
   readonly text: string;
+  /** {@link params}, decoded from {@link text} when first asked for (a subscription keeps its frame, not both). */
+  #params: readonly unknown[] | undefined;
   /** Sent on the current link. */
   sent = false;
   #state: 'pending' | 'ready' | 'ended' = 'pending';
@@ -75,12 +80,19 @@ export class SubscriptionEntry implements Subscription {
   #stopListeners: StopListener | StopListener[] | undefined;
   readonly #table: Subscriptions;
 
-  constructor(table: Subscriptions, id: string, name: string, params: readonly unknown[], text: string) {
+  constructor(table: Subscriptions, id: string, name: string, text: string) {
     this.#table = table;
     this.id = id;
     this.name = name;
-    this.params = params;
     this.text = text;
+  }
+
+  get params(): readonly unknown[] {
+    if (this.#params === undefined) {
+      const { params } = JSON.parse(this.text) as { params?: unknown[] };
+      this.#params = Object.freeze((params === undefined ? [] : fromJsonValue(params)) as unknown[]);
+    }
+    return this.#params;
   }
 
   /** `'pending'` until `ready`, `'ready'` after, `'ended'` once stopped, refused or closed. */
@@ -198,8 +210,8 @@ export class Subscriptions {
   }
 
   /** Adds a live subscription (not yet sent). */
-  add(id: string, name: string, params: readonly unknown[], text: string): SubscriptionEntry {
-    const entry = new SubscriptionEntry(this, id, name, params, text);
+  add(id: string, name: string, text: string): SubscriptionEntry {
+    const entry = new SubscriptionEntry(this, id, name, text);
     this.#entries = this.#entries.concat(entry); // an array of exactly the right size
     return entry;
   }

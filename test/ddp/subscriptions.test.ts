@@ -159,6 +159,19 @@ describe('subscriptions', () => {
     expect(late).toBe('no error');
   });
 
+  it('gives params back as they were encoded: EJSON values restored, later changes to the array not seen', async () => {
+    const { client } = await connectedPair();
+    const since = new Date(Date.UTC(2026, 10, 22));
+    const params: unknown[] = ['GENERAL', { since, limit: 5, bytes: new Uint8Array([1, 2]) }];
+    const subscription = client.subscribe('history', params);
+    params.push('added later');
+    (params[1] as { limit: number }).limit = 6;
+    expect(subscription.params).toEqual(['GENERAL', { since, limit: 5, bytes: new Uint8Array([1, 2]) }]);
+    expect((subscription.params[1] as { since: unknown }).since).toBeInstanceOf(Date);
+    expect(subscription.params).toBe(subscription.params);
+    expect(Object.isFrozen(subscription.params)).toBe(true);
+  });
+
   it('calls each onStop listener once, in the order added, whatever was added and removed before', async () => {
     const { client } = await connectedPair();
     const subscription = client.subscribe('s');
