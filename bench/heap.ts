@@ -14,7 +14,7 @@
  */
 import { getHeapSnapshot } from 'node:v8';
 import type { Driver, ServerInfo } from './clients/driver.js';
-import { ALL_KINDS } from './clients/registry.js';
+import { MEMORY_KINDS } from './clients/registry.js';
 import { startServer } from './lib/child.js';
 import { collectGarbage, heapAndExternal } from './lib/runner.js';
 
@@ -131,7 +131,7 @@ async function openMany(create: () => Driver, count: number, into: Driver[]): Pr
 
 async function main(): Promise<void> {
   const [pattern = 'RocketChatClient', countText = '200', when = 'open'] = process.argv.slice(2);
-  const kind = ALL_KINDS.find((candidate) => candidate.name.includes(pattern));
+  const kind = MEMORY_KINDS.find((candidate) => candidate.name.includes(pattern));
   if (kind === undefined) throw new Error(`no client kind matches "${pattern}"`);
   const count = Number(countText);
   const server = await startServer<ServerInfo>('fast-server.js', []);

@@ -16,7 +16,7 @@ import { runCallBenchmarks } from './sections/calls.js';
 import { runMemoryBenchmark } from './sections/memory.js';
 import { runManyBenchmark } from './sections/many.js';
 import { runSoakBenchmark } from './sections/soak.js';
-import { ALL_KINDS, isOurs } from './clients/registry.js';
+import { ALL_KINDS, isOurs, MEMORY_KINDS } from './clients/registry.js';
 
 const started = Date.now();
 const verbose = process.env['BENCH_VERBOSE'] === '1';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   }
 
   if (sections.includes('memory')) {
-    const result = await runMemoryBenchmark(ALL_KINDS, isOurs, log);
+    const result = await runMemoryBenchmark(MEMORY_KINDS, isOurs, log);
     rows.push(...result.rows);
     raw['memory'] = result.raw;
   }

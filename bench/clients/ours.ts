@@ -60,7 +60,11 @@ class DdpClientDriver implements Driver {
 class RocketChatDriver implements Driver {
   #client: RocketChatClient | undefined;
 
-  constructor(private readonly server: ServerInfo) {}
+  constructor(
+    private readonly server: ServerInfo,
+    /** Send one message once open (which subscribes to the user's notices). */
+    private readonly sendOnOpen = false,
+  ) {}
 
   async open(options: OpenOptions = {}): Promise<void> {
     const client = new RocketChatClient({ url: this.server.url, rateLimit: false });
@@ -72,6 +76,7 @@ class RocketChatDriver implements Driver {
       client.onMessage(ROOM, ignore);
       await ready;
     }
+    if (this.sendOnOpen) await client.sendMessage({ rid: ROOM, msg: messageText(0) });
   }
 
   send(seq: number, done: (message: DecodedMessage) => void, fail: (error: unknown) => void): void {
@@ -100,6 +105,15 @@ export const rocketChatKind: ClientKind = {
   note: 'rateLimit: false; + validation, decodeMessage',
   memoryNote: 'heartbeat armed, room stream subscribed (notices: at the first send)',
   create: (server) => new RocketChatDriver(server),
+};
+
+/** `RocketChatClient` once it has sent a message: for the memory table only. */
+export const rocketChatAfterSendKind: ClientKind = {
+  name: 'RocketChatClient after its first sendMessage',
+  shortName: 'RocketChatClient, after its first send',
+  note: 'rateLimit: false; has sent one message',
+  memoryNote: 'as above + the notices subscription its first send made',
+  create: (server) => new RocketChatDriver(server, true),
 };
 
 /** Our client kinds, in table order. */
