@@ -50,27 +50,65 @@ export function runPipelined(driver: Driver, count: number, inFlight: number, fi
   });
 }
 
+/** One call, timed: its round trip in µs (rejects if it fails or takes longer than the watchdog allows). */
+function timedCall(driver: Driver, seq: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`call ${seq} took more than ${STALL_MS} ms`)), STALL_MS);
+    driver.send(
+      seq,
+      (message) => {
+        clearTimeout(timer);
+        if (checked(message)) resolve(Number(process.hrtime.bigint() - start) / 1000);
+        else reject(new Error('result without a Date ts'));
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 /** Sends `count` calls one after the other; returns each round trip in µs. */
 export async function runSequential(driver: Driver, count: number, firstSeq = 0): Promise<number[]> {
   const latencies: number[] = [];
+  for (let i = 0; i < count; i++) latencies.push(await timedCall(driver, firstSeq + i));
+  return latencies;
+}
+
+/** A small seeded pseudo-random generator (mulberry32): the same sequence on every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `count` sequential calls per driver, the drivers taking turns call by call: every driver's
+ * round trips are measured in the same stretch of time, under the same state of the machine.
+ * Each turn goes in a fresh (seeded) random order, so that no driver always follows the same
+ * one: a call right after a slow peer's finds the CPUs idle, one right after a fast call finds
+ * them awake. Returns each driver's round trips in µs, in the order of `drivers`.
+ */
+export async function runSequentialInterleaved(drivers: readonly Driver[], count: number, firstSeq = 0): Promise<number[][]> {
+  const latencies = drivers.map(() => [] as number[]);
+  const random = seededRandom(firstSeq + 1);
+  const order = drivers.map((_, index) => index);
+  let seq = firstSeq;
   for (let i = 0; i < count; i++) {
-    const start = process.hrtime.bigint();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`call ${i} took more than ${STALL_MS} ms`)), STALL_MS);
-      driver.send(
-        firstSeq + i,
-        (message) => {
-          clearTimeout(timer);
-          if (checked(message)) resolve();
-          else reject(new Error('result without a Date ts'));
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
-    latencies.push(Number(process.hrtime.bigint() - start) / 1000);
+    for (let k = order.length - 1; k > 0; k--) {
+      const other = Math.floor(random() * (k + 1));
+      [order[k], order[other]] = [order[other] as number, order[k] as number];
+    }
+    for (const index of order) {
+      (latencies[index] as number[]).push(await timedCall(drivers[index] as Driver, seq++));
+    }
   }
   return latencies;
 }
