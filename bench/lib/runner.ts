@@ -78,7 +78,7 @@ export async function runSequential(driver: Driver, count: number, firstSeq = 0)
 }
 
 /** A small seeded pseudo-random generator (mulberry32): the same sequence on every run. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -87,6 +87,16 @@ function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The indices `0 … count - 1` in a random order (Fisher–Yates, drawing from `random`). */
+export function shuffled(count: number, random: () => number): number[] {
+  const order = Array.from({ length: count }, (_, index) => index);
+  for (let k = count - 1; k > 0; k--) {
+    const other = Math.floor(random() * (k + 1));
+    [order[k], order[other]] = [order[other] as number, order[k] as number];
+  }
+  return order;
 }
 
 /**
@@ -99,14 +109,9 @@ function seededRandom(seed: number): () => number {
 export async function runSequentialInterleaved(drivers: readonly Driver[], count: number, firstSeq = 0): Promise<number[][]> {
   const latencies = drivers.map(() => [] as number[]);
   const random = seededRandom(firstSeq + 1);
-  const order = drivers.map((_, index) => index);
   let seq = firstSeq;
   for (let i = 0; i < count; i++) {
-    for (let k = order.length - 1; k > 0; k--) {
-      const other = Math.floor(random() * (k + 1));
-      [order[k], order[other]] = [order[other] as number, order[k] as number];
-    }
-    for (const index of order) {
+    for (const index of shuffled(drivers.length, random)) {
       (latencies[index] as number[]).push(await timedCall(drivers[index] as Driver, seq++));
     }
   }

@@ -4,8 +4,8 @@
  */
 import type { ClientKind, Driver, ServerInfo } from '../clients/driver.js';
 import { startServer } from '../lib/child.js';
-import { collectGarbage, runPipelined, runSequentialInterleaved } from '../lib/runner.js';
-import { compare, interleaved, median, percentile } from '../lib/stats.js';
+import { collectGarbage, runPipelined, runSequentialInterleaved, seededRandom, shuffled } from '../lib/runner.js';
+import { compare, median, percentile } from '../lib/stats.js';
 import type { Subject } from '../lib/stats.js';
 import { rowsFor } from '../lib/table.js';
 import type { Row } from '../lib/table.js';
@@ -48,14 +48,29 @@ export async function runCallBenchmarks(options: CallBenchOptions): Promise<Call
       const calls = scaled(20_000, 200);
       const inFlight = 100;
       options.log(`pipelined: ${calls} calls, ${inFlight} in flight, ${REPS} reps`);
-      const results = await interleaved(drivers, { reps: REPS, warmUps: 1, onProgress: options.log }, async (driver) => {
+      // In chunks, the subjects taking turns in a seeded random order, so that every subject
+      // samples the same stretches of time (the CPU a call costs drifts with the state of the
+      // VM, as the latency does).
+      const chunk = Math.min(calls, 5_000);
+      const perCall = drivers.map(() => [] as number[]);
+      const random = seededRandom(7);
+      for (let round = -1; round < REPS; round++) {
         collectGarbage();
-        const before = process.cpuUsage();
-        await runPipelined(driver, calls, inFlight, seq);
-        seq += calls;
-        const used = process.cpuUsage(before);
-        return (used.user + used.system) / calls;
-      });
+        const used = drivers.map(() => 0);
+        for (let done = 0; done < calls; done += chunk) {
+          for (const index of shuffled(drivers.length, random)) {
+            const before = process.cpuUsage();
+            await runPipelined((drivers[index] as Subject<Driver>).subject, chunk, inFlight, seq);
+            seq += chunk;
+            const spent = process.cpuUsage(before);
+            used[index] = (used[index] as number) + spent.user + spent.system;
+          }
+        }
+        if (round < 0) continue;
+        used.forEach((micros, index) => (perCall[index] as number[]).push(micros / calls));
+        options.log(`rep ${round + 1}/${REPS}: ${drivers.map((driver, index) => `${driver.name} ${((used[index] as number) / calls).toFixed(2)}`).join(', ')}`);
+      }
+      const results = compare(drivers.map((driver, index) => ({ name: driver.name, values: perCall[index] as number[] })));
       raw['pipelined'] = { calls, inFlight, results };
       rows.push(
         ...rowsFor(`client CPU per pipelined sendMessage (${calls} calls, ${inFlight} in flight)`, results, {
