@@ -14,6 +14,7 @@
 // --- Rocket.Chat layer -------------------------------------------------------------------
 export { RocketChatClient } from './rocketchat/client.js';
 export { decodeMessage } from './rocketchat/decode.js';
+export { MessagesPrunedEvent } from './rocketchat/prune.js';
 export { sha256Hex } from './rocketchat/auth.js';
 export {
   DEFAULT_MAX_MESSAGE_LENGTH,
@@ -71,6 +72,7 @@ export type {
   MessageDeletedEvent,
   MessageStream,
   MessagesOptions,
+  PruneMessagesOptions,
   RocketChatClientEvents,
   RocketChatClientOptions,
   SendMessageOptions,
@@ -109,6 +111,7 @@ export type {
   UiKitText,
   UsernamePasswordLogin,
 } from './rocketchat/types.js';
+export type { PrunableMessage } from './rocketchat/prune.js';
 export type { RateLimitOptions } from './rocketchat/rate-limit.js';
 export type { FieldKind, MessageTransport, ValidateOptions } from './rocketchat/validate.js';
 export type { MessageIteratorOptions } from './rocketchat/streams.js';

@@ -77,20 +77,8 @@ export async function runSequential(driver: Driver, count: number, firstSeq = 0)
   return latencies;
 }
 
-/** A small seeded pseudo-random generator (mulberry32): the same sequence on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The indices `0 … count - 1` in a random order (Fisher–Yates, drawing from `random`). */
-export function shuffled(count: number, random: () => number): number[] {
+/** The indices `0 … count - 1` in a random order (Fisher–Yates). */
+export function shuffled(count: number, random: () => number = Math.random): number[] {
   const order = Array.from({ length: count }, (_, index) => index);
   for (let k = count - 1; k > 0; k--) {
     const other = Math.floor(random() * (k + 1));
@@ -102,16 +90,15 @@ export function shuffled(count: number, random: () => number): number[] {
 /**
  * `count` sequential calls per driver, the drivers taking turns call by call: every driver's
  * round trips are measured in the same stretch of time, under the same state of the machine.
- * Each turn goes in a fresh (seeded) random order, so that no driver always follows the same
+ * Each turn goes in a fresh random order, so that no driver always follows the same
  * one: a call right after a slow peer's finds the CPUs idle, one right after a fast call finds
  * them awake. Returns each driver's round trips in µs, in the order of `drivers`.
  */
 export async function runSequentialInterleaved(drivers: readonly Driver[], count: number, firstSeq = 0): Promise<number[][]> {
   const latencies = drivers.map(() => [] as number[]);
-  const random = seededRandom(firstSeq + 1);
   let seq = firstSeq;
   for (let i = 0; i < count; i++) {
-    for (const index of shuffled(drivers.length, random)) {
+    for (const index of shuffled(drivers.length)) {
       (latencies[index] as number[]).push(await timedCall(drivers[index] as Driver, seq++));
     }
   }

@@ -4,7 +4,7 @@
  */
 import type { ClientKind, Driver, ServerInfo } from '../clients/driver.js';
 import { startServer } from '../lib/child.js';
-import { collectGarbage, runPipelined, runSequentialInterleaved, seededRandom, shuffled } from '../lib/runner.js';
+import { collectGarbage, runPipelined, runSequentialInterleaved, shuffled } from '../lib/runner.js';
 import { compare, median, percentile } from '../lib/stats.js';
 import type { Subject } from '../lib/stats.js';
 import { rowsFor } from '../lib/table.js';
@@ -48,17 +48,16 @@ export async function runCallBenchmarks(options: CallBenchOptions): Promise<Call
       const calls = scaled(20_000, 200);
       const inFlight = 100;
       options.log(`pipelined: ${calls} calls, ${inFlight} in flight, ${REPS} reps`);
-      // In chunks, the subjects taking turns in a seeded random order, so that every subject
+      // In chunks, the subjects taking turns in a random order, so that every subject
       // samples the same stretches of time (the CPU a call costs drifts with the state of the
       // VM, as the latency does).
       const chunk = Math.min(calls, 5_000);
       const perCall = drivers.map(() => [] as number[]);
-      const random = seededRandom(7);
       for (let round = -1; round < REPS; round++) {
         collectGarbage();
         const used = drivers.map(() => 0);
         for (let done = 0; done < calls; done += chunk) {
-          for (const index of shuffled(drivers.length, random)) {
+          for (const index of shuffled(drivers.length)) {
             const before = process.cpuUsage();
             await runPipelined((drivers[index] as Subject<Driver>).subject, chunk, inFlight, seq);
             seq += chunk;

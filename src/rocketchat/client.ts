@@ -29,6 +29,7 @@ import { buildLoginPayload, parseLoginResult } from './auth.js';
 import { decodeMessage, decodeOwnedMessage } from './decode.js';
 import { InvalidMessageError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
 import { NoticeBoard } from './notices.js';
+import { decodePruneEvent, type MessagesPrunedEvent } from './prune.js';
 import { DEFAULT_RATE_LIMIT, SendPacer, withRateLimit } from './rate-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { normalizeRestUrl, REST_SEND_MESSAGE, restBaseUrl, RestTransport } from './rest.js';
@@ -118,6 +119,38 @@ export interface LoadHistoryOptions {
   readonly lastSeen?: Date;
 }
 
+/** Options of {@link RocketChatClient.pruneMessages}: which of a room's messages to remove. */
+export interface PruneMessagesOptions {
+  /** Messages sent after this time (at it too, when `inclusive`). */
+  readonly oldest: Date;
+  /** Messages sent before this time (at it too, when `inclusive`). */
+  readonly latest: Date;
+  /**
+   * Include messages sent exactly at `oldest` or `latest`.
+   * @default true
+   */
+  readonly inclusive?: boolean;
+  /** Remove at most this many (the oldest first); the event then lists their ids. Left out: all. */
+  readonly limit?: number;
+  /**
+   * Keep pinned messages.
+   * @default false
+   */
+  readonly excludePinned?: boolean;
+  /**
+   * Keep the messages that start a discussion (when `false`, the discussions go too).
+   * @default true
+   */
+  readonly ignoreDiscussion?: boolean;
+  /**
+   * Keep thread messages (replies and the messages they reply to).
+   * @default true
+   */
+  readonly ignoreThreads?: boolean;
+  /** Only these users' messages (usernames). Left out: everyone's. */
+  readonly fromUsers?: readonly string[];
+}
+
 /** What {@link RocketChatClient.loadHistory} returns. */
 export interface LoadHistoryResult {
   /** The messages, newest first. */
@@ -187,7 +220,7 @@ export interface RocketChatClientEvents {
    * kept and the next reconnect tries again.
    */
   loginFailed: (error: Error) => void;
-  /** A stream event that is not a valid message was dropped. */
+  /** A stream event of the wrong shape (not a valid message, a malformed prune) was dropped. */
   protocolError: (error: DdpProtocolError) => void;
 }
 
@@ -758,6 +791,37 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     });
   }
 
+  /**
+   * Calls `handler` when messages of a room are removed at once: pruned by an admin ("Prune
+   * Messages", the `cleanRoomHistory` method) or by a retention policy (`stream-notify-room`
+   * `<rid>/deleteMessageBulk`). The server names the messages by criteria (a time range,
+   * users, pinned or not), and by id only when the prune had a limit: use
+   * `event.matches(message)` to find the removed ones among those you hold. An event of the
+   * wrong shape is reported as `protocolError` and dropped. Returns the function that stops
+   * listening.
+   *
+   * @example
+   * client.onMessagesPruned(rid, (event) => {
+   *   shown = shown.filter((message) => !event.matches(message));
+   * });
+   */
+  onMessagesPruned(rid: string, handler: (event: MessagesPrunedEvent) => void, options: ListenOptions = {}): () => void {
+    return this.#hub.listen(Stream.NotifyRoom, `${rid}/deleteMessageBulk`, {
+      onEvent: (args) => {
+        let event: MessagesPrunedEvent;
+        try {
+          event = decodePruneEvent(args[0]);
+        } catch (error) {
+          if (!(error instanceof DdpProtocolError)) throw error;
+          this.emit('protocolError', error);
+          return;
+        }
+        handler(event);
+      },
+      onEnd: this.#endHandler(options),
+    });
+  }
+
   #endHandler(options: ListenOptions): (error?: Error) => void {
     const { onError } = options;
     return (error) => {
@@ -856,6 +920,35 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    */
   async deleteMessage(messageId: string): Promise<void> {
     await this.#call('deleteMessage', [{ _id: messageId }]);
+  }
+
+  /**
+   * Removes a room's messages at once ("Prune Messages", the `cleanRoomHistory` method): those
+   * sent between `oldest` and `latest`, narrowed by the other options. Resolves with how many
+   * were removed. The room's listeners hear of it through {@link onMessagesPruned}.
+   * @throws {TypeError} when `oldest` or `latest` is not a valid `Date` (nothing sent).
+   * @throws {DdpMethodError} `error-not-allowed` without the `clean-channel-history`
+   *   permission (admins, and the room's owners, by default) or access to the room.
+   */
+  async pruneMessages(rid: string, options: PruneMessagesOptions): Promise<number> {
+    const { oldest, latest } = options;
+    for (const [name, value] of [['oldest', oldest], ['latest', latest]] as const) {
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`pruneMessages: "${name}" must be a valid Date`);
+    }
+    const params = withoutUndefined({
+      roomId: rid,
+      latest,
+      oldest,
+      inclusive: options.inclusive ?? true,
+      limit: options.limit,
+      excludePinned: options.excludePinned,
+      ignoreDiscussion: options.ignoreDiscussion,
+      ignoreThreads: options.ignoreThreads,
+      fromUsers: options.fromUsers === undefined ? undefined : [...options.fromUsers],
+    });
+    const removed = await this.#call('cleanRoomHistory', [params]);
+    if (typeof removed !== 'number') throw new DdpProtocolError('cleanRoomHistory did not answer a count', removed);
+    return removed;
   }
 
   /**

@@ -15,6 +15,7 @@ import { ServerCore } from './core.js';
 import { internalError, MethodError } from './errors.js';
 import { joinMember } from './handlers/rooms.js';
 import { registerLoginMethods } from './handlers/login.js';
+import { registerHistoryMethods } from './handlers/history.js';
 import { registerMessageMethods, saveMessage } from './handlers/messages.js';
 import { registerRoomMethods } from './handlers/rooms.js';
 import { registerStreams } from './handlers/streams.js';
@@ -117,6 +118,8 @@ export interface FakePostOptions {
   readonly tmid?: string;
   /** For a thread reply: also show it in the room. */
   readonly tshow?: boolean;
+  /** Stored as pinned. */
+  readonly pinned?: boolean;
 }
 
 /** What a method added with {@link FakeRocketChatServer.addMethod} knows about its call. */
@@ -221,6 +224,7 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
     registerLoginMethods(this.#core);
     registerMessageMethods(this.#core);
     registerRoomMethods(this.#core);
+    registerHistoryMethods(this.#core);
     registerStreams(this.#core);
     const now = new Date();
     this.#core.store.addRoom({
@@ -379,6 +383,7 @@ export class FakeRocketChatServer extends EventEmitter<FakeServerEvents> {
     message['msg'] = options.msg;
     if (options.tmid !== undefined) message['tmid'] = options.tmid;
     if (options.tshow !== undefined) message['tshow'] = options.tshow;
+    if (options.pinned === true) message['pinned'] = true;
     message['ts'] = options.ts ?? new Date();
     const saved = saveMessage(this.#core, user, message, room, undefined, 'server');
     if (saved === undefined) throw new Error(`postMessage: a message "${String(options._id)}" exists already`);

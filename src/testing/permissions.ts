@@ -12,6 +12,8 @@ export const DEFAULT_PERMISSION_ROLES: Readonly<Record<string, readonly string[]
   'message-impersonate': ['bot', 'app'],
   /** Not counted by the REST API's rate limiter. */
   'api-bypass-rate-limit': ['admin', 'bot', 'app'],
+  /** Prune a room's messages (`cleanRoomHistory`); Rocket.Chat also grants it to room owners. */
+  'clean-channel-history': ['admin'],
 };
 
 /** `true` when `user` has `permission`, through a role or granted directly. */
