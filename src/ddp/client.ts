@@ -48,9 +48,16 @@ export type { ConnectionStatus, DdpClientEvents, StatusDetails } from './status.
 
 /** Where the client's diagnostics go. Frames reach it with every secret redacted. */
 export interface DdpLogger {
-  /** Every frame in and out (secrets redacted), state changes, ignored frames. */
+  /**
+   * Every frame in and out (secrets redacted), state changes, ignored frames; for a
+   * `RocketChatClient`, also every REST request and answer (`rest request`, `rest response`;
+   * the auth token redacted).
+   */
   debug(message: string, data?: unknown): void;
-  /** Problems the client recovered from: a malformed frame, a listener that threw, a failed session setup. */
+  /**
+   * Problems the client recovered from: a malformed frame, a listener that threw, a failed
+   * session setup, a REST answer that was lost (and is sent again).
+   */
   warn(message: string, data?: unknown): void;
 }
 

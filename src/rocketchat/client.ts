@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { callMapped, DdpClient } from '../ddp/client.js';
-import type { DdpClientOptions, DdpSession } from '../ddp/client.js';
+import type { DdpClientOptions, DdpLogger, DdpSession } from '../ddp/client.js';
 import {
   DdpClosedError,
   DdpConnectionError,
@@ -381,8 +381,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   readonly #maxMessageLength: number;
   /** Made by the first message sent over REST. */
   #rest: RestTransport | undefined;
-  /** The `restUrl` (checked) and `fetch` options, when either was given. */
-  readonly #restOptions: { readonly baseUrl: string | undefined; readonly fetch: typeof fetch | undefined } | undefined;
+  /** The `restUrl` (checked), `fetch` and `logger` options, when any was given. */
+  readonly #restOptions:
+    | { readonly baseUrl: string | undefined; readonly fetch: typeof fetch | undefined; readonly logger: DdpLogger | undefined }
+    | undefined;
   readonly #callTimeoutMs: number;
   /** Aborted by `close()`: ends REST requests in flight. Made by the first REST send (or `close()`). */
   #closing: AbortController | undefined;
@@ -399,10 +401,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     super();
     const { rateLimit, maxMessageLength, restUrl, fetch, ...ddpOptions } = options;
     this.ddp = new DdpClient(ddpOptions);
+    const logger = ddpOptions.logger;
     this.#restOptions =
-      restUrl === undefined && fetch === undefined
+      restUrl === undefined && fetch === undefined && logger === undefined
         ? undefined
-        : { baseUrl: restUrl === undefined ? undefined : normalizeRestUrl(restUrl), fetch };
+        : { baseUrl: restUrl === undefined ? undefined : normalizeRestUrl(restUrl), fetch, logger };
     this.#callTimeoutMs = ddpOptions.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const limits = rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(rateLimit ?? {}) };
     this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond, windowMs: PACING_WINDOW_MS });
@@ -679,6 +682,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     const rest = (this.#rest ??= new RestTransport({
       baseUrl: this.#restOptions?.baseUrl ?? restBaseUrl(this.ddp.url),
       fetch: this.#restOptions?.fetch,
+      logger: this.#restOptions?.logger,
     }));
     const outcome = await rest.sendMessage(message as unknown as Record<string, unknown>, {
       credentials,

@@ -18,12 +18,16 @@
  * | 5xx, a network failure, an unreadable 200 | resent at once with the same `_id`, up to 3 attempts; then `lost` |
  *
  * The auth token goes in a header and nowhere else: no error message, cause or log line
- * holds it.
+ * holds it. With a logger, each attempt is logged at `debug` (`rest request` with the body
+ * and the headers, the token `[redacted]`; `rest response` with the status and the answer),
+ * and an attempt whose answer was lost at `warn`.
  *
  * @module
  */
 import { FIRST_RETRIES_DELAY_MS } from '../ddp/backoff.js';
+import type { DdpLogger } from '../ddp/client.js';
 import { DdpClosedError, DdpConnectionError, DdpError, DdpMethodError, DdpTimeoutError } from '../ddp/errors.js';
+import { REDACTED } from '../ddp/redact.js';
 import { describeUrl } from '../ddp/url.js';
 import { InvalidMessageError, RateLimitedError, RocketChatErrorCode } from './errors.js';
 
@@ -117,6 +121,8 @@ export interface RestTransportOptions {
   readonly baseUrl: string;
   /** The `fetch` to use. @default globalThis.fetch */
   readonly fetch?: typeof fetch | undefined;
+  /** Where requests and answers are logged (the client's `logger`). */
+  readonly logger?: DdpLogger | undefined;
 }
 
 type ResponseBody = Record<string, unknown>;
@@ -125,10 +131,23 @@ type ResponseBody = Record<string, unknown>;
 export class RestTransport {
   readonly #endpoint: string;
   readonly #fetch: typeof fetch | undefined;
+  readonly #logger: DdpLogger | undefined;
 
   constructor(options: RestTransportOptions) {
     this.#endpoint = `${options.baseUrl}/api/v1/${REST_SEND_MESSAGE}`;
     this.#fetch = options.fetch;
+    this.#logger = options.logger;
+  }
+
+  /** Logs through the client's logger, if any; a logger that throws never breaks a send. */
+  #log(level: 'debug' | 'warn', message: string, data: Record<string, unknown>): void {
+    const logger = this.#logger;
+    if (logger === undefined) return;
+    try {
+      logger[level](message, data);
+    } catch {
+      // A logger never breaks the client.
+    }
   }
 
   /** Where messages are posted (no credentials in it). */
@@ -170,6 +189,15 @@ export class RestTransport {
         let status: number;
         let answer: ResponseBody | undefined;
         let response: Response;
+        if (this.#logger !== undefined) {
+          this.#log('debug', 'rest request', {
+            method: 'POST',
+            url: describeUrl(this.#endpoint),
+            attempt,
+            headers: { ...headers, 'x-auth-token': REDACTED },
+            body: JSON.parse(body) as unknown,
+          });
+        }
         try {
           response = await fetchFn.call(globalThis, this.#endpoint, { method: 'POST', headers, body, signal });
           status = response.status;
@@ -181,11 +209,14 @@ export class RestTransport {
             `${REST_SEND_MESSAGE}: no answer from ${describeUrl(this.#endpoint)} (${describeError(error)})`,
             { cause: error },
           );
+          this.#log('warn', 'rest request lost', { url: describeUrl(this.#endpoint), attempt, error: lost.message });
           continue;
         }
+        this.#log('debug', 'rest response', { url: describeUrl(this.#endpoint), attempt, status, body: answer });
         const outcome = this.#sortAnswer(status, answer, response.headers, message);
         if (outcome.kind !== 'lost') return outcome;
         lost = outcome.error;
+        this.#log('warn', 'rest request lost', { url: describeUrl(this.#endpoint), attempt, error: lost.message });
       }
       return { kind: 'lost', error: lost };
     });

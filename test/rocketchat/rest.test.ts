@@ -311,6 +311,46 @@ describe('sendMessage over REST maps every answer of the server', () => {
   });
 });
 
+describe('sendMessage over REST and the logger', () => {
+  it('logs each request and answer at debug, a lost answer at warn, and never the token', async () => {
+    const lines: { level: string; message: string; data: unknown }[] = [];
+    const logger = {
+      debug: (message: string, data?: unknown) => lines.push({ level: 'debug', message, data }),
+      warn: (message: string, data?: unknown) => lines.push({ level: 'warn', message, data }),
+    };
+    const { server, client } = await setup({ client: { logger } });
+    let dropped = 0;
+    server.on('restResponse', (request) => {
+      if (dropped++ === 0) request.drop();
+    });
+    const message = await client.sendMessage({ rid: 'GENERAL', msg: 'logged', emoji: ':wave:' });
+    const rest = lines.filter((line) => line.message.startsWith('rest '));
+    expect(rest.map((line) => `${line.level} ${line.message}`)).toStrictEqual([
+      'debug rest request',
+      'warn rest request lost',
+      'debug rest request',
+      'debug rest response',
+    ]);
+    expect(rest[0]!.data).toMatchObject({
+      method: 'POST',
+      attempt: 1,
+      headers: { 'x-user-id': client.userId, 'x-auth-token': '[redacted]' },
+      body: { message: { _id: message._id, rid: 'GENERAL', msg: 'logged', emoji: ':wave:' } },
+    });
+    expect(rest[3]!.data).toMatchObject({ attempt: 2, status: 400 }); // the first attempt stored it: a duplicate now
+    const everything = JSON.stringify(lines);
+    expect(everything).not.toContain(client.credentials!.token);
+    expect(everything).toContain('[redacted]');
+  });
+
+  it('keeps sending when the logger throws', async () => {
+    const throwing = { debug: () => { throw new Error('logger bug'); }, warn: () => { throw new Error('logger bug'); } };
+    const { client } = await setup({ client: { logger: throwing } });
+    const message = await client.sendMessage({ rid: 'GENERAL', msg: 'despite the logger', emoji: ':x:' });
+    expect(message.msg).toBe('despite the logger');
+  });
+});
+
 describe('sendMessage over REST after a lost answer', () => {
   it('resends with the same _id and resolves with the message, stored once', async () => {
     const { server, client } = await setup();
