@@ -27,10 +27,10 @@ import type { CallOutcomeMapper } from '../ddp/pending.js';
 import type { AddedFrame } from '../ddp/protocol.js';
 import { buildLoginPayload, parseLoginResult } from './auth.js';
 import { decodeMessage, decodeOwnedMessage } from './decode.js';
-import { InvalidMessageError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
+import { InvalidMessageError, isRateLimitedError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
 import { NoticeBoard } from './notices.js';
 import { decodePruneEvent, type MessagesPrunedEvent } from './prune.js';
-import { DEFAULT_RATE_LIMIT, SendPacer, withRateLimit } from './rate-limit.js';
+import { DEFAULT_RATE_LIMIT, SendPacer, sleep, withRateLimit } from './rate-limit.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { normalizeRestUrl, REST_SEND_MESSAGE, restBaseUrl, RestTransport } from './rest.js';
 import { MessageIterator, Stream, StreamHub } from './streams.js';
@@ -41,6 +41,12 @@ import type { MessageTransport } from './validate.js';
 
 /** How long `sendMessage` waits for the server's explanation of an unconfirmed message, in ms. */
 const NOTICE_GRACE_MS = 250;
+/**
+ * How many times an unconfirmed message is looked up again when the lookup itself is refused
+ * by the server's rate limit (Meteor's limit of 10 calls of one method per connection in 10 s
+ * covers `getSingleMessage`).
+ */
+const CONFIRM_RETRIES = 3;
 
 /**
  * The pacing window, in ms: the server's one second plus a margin, because the server counts
@@ -615,7 +621,9 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    * @throws {InvalidMessageError} before sending, naming the offending field.
    * @throws {MessageNotDeliveredError} the server did not store it (for `alias` / `avatar`
    *   without the `message-impersonate` permission, the error says so).
-   * @throws {RateLimitedError} still refused after `rateLimit.maxRetries` retries.
+   * @throws {RateLimitedError} still refused after `rateLimit.maxRetries` retries; or the
+   *   lookup that confirms an unanswered message stayed refused (sending it again with the
+   *   same `_id` is safe).
    * @throws {DdpMethodError} the server refused it (`error-not-allowed`, `error-invalid-user`…;
    *   `401` over REST when the login's token is no longer valid).
    * @throws {DdpConnectionError} `invocation-failed`: over REST, no answer came back and the
@@ -714,11 +722,24 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   ): Promise<IMessage> {
     let stored: unknown;
     let refusal = outcome.refusal;
-    try {
-      stored = await this.#call('getSingleMessage', [messageId], callOptions);
-    } catch (error) {
-      if (!isDdpMethodError(error)) throw error;
-      refusal ??= error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
+    for (let retries = 0; ; retries++) {
+      try {
+        stored = await this.#call('getSingleMessage', [messageId], callOptions);
+        break;
+      } catch (error) {
+        // Refused by the server's rate limit, the lookup says nothing about the message: ask
+        // again once the limit resets; still refused, let the caller know that.
+        if (isRateLimitedError(error)) {
+          if (retries >= CONFIRM_RETRIES) throw error;
+          const signals = [this.#closingSignal()];
+          if (callOptions.signal !== undefined) signals.push(callOptions.signal);
+          await sleep(error.retryAfterMs, ...signals);
+          continue;
+        }
+        if (!isDdpMethodError(error)) throw error;
+        refusal ??= error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
+        break;
+      }
     }
     if (stored !== undefined && stored !== null) return decodeMessage(stored);
     if (outcome.lost !== undefined) {

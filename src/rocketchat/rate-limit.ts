@@ -234,3 +234,23 @@ export async function withRateLimit<T>(
     }
   }
 }
+
+/** Waits `ms`, or rejects with the reason of the first of `signals` to abort. */
+export function sleep(ms: number, ...signals: readonly AbortSignal[]): Promise<void> {
+  for (const signal of signals) signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      for (const signal of signals) signal.removeEventListener('abort', onAbort);
+    };
+    function onAbort(this: AbortSignal): void {
+      stop();
+      reject(this.reason);
+    }
+    const timer = setTimeout(() => {
+      stop();
+      resolve();
+    }, ms);
+    for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -30,6 +30,7 @@ import { DdpClosedError, DdpConnectionError, DdpError, DdpMethodError, DdpTimeou
 import { REDACTED } from '../ddp/redact.js';
 import { describeUrl } from '../ddp/url.js';
 import { InvalidMessageError, RateLimitedError, RocketChatErrorCode } from './errors.js';
+import { sleep } from './rate-limit.js';
 
 /** The REST method's name, as errors name it. */
 export const REST_SEND_MESSAGE = 'chat.sendMessage';
@@ -342,22 +343,6 @@ async function withDeadline<T>(options: RestSendOptions, work: (signal: AbortSig
     signal?.removeEventListener('abort', onAbort);
     closed.removeEventListener('abort', onClose);
   }
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function describeError(error: unknown): string {

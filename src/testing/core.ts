@@ -7,7 +7,7 @@
 import type { ClientFrame, ServerFrame } from '../ddp/protocol.js';
 import type { Connection } from './connection.js';
 import type { ResolvedOptions } from './options.js';
-import { RateLimiter, type RateCount } from './rate-limiter.js';
+import { RateLimiter, type RateCount, type RateRule } from './rate-limiter.js';
 import type { RestExchange } from './rest-api.js';
 import { Store } from './store.js';
 import { StreamHub } from './stream-hub.js';
@@ -64,6 +64,22 @@ const LIMITED: Readonly<Record<string, { rule: keyof ResolvedOptions['rateLimit'
   createDirectMessage: { rule: 'createDirectMessage', by: 'user' },
 };
 
+/** One of Meteor's global per-method limits: by connection or by user, with its `stream-*` variant. */
+interface GlobalRule {
+  readonly by: 'connection' | 'user';
+  readonly methods: RateLimiter;
+  /** `stream-*` methods: 4 × the calls in 4 × the window. */
+  readonly streams: RateLimiter;
+}
+
+function globalRule(by: 'connection' | 'user', rule: RateRule): GlobalRule {
+  return {
+    by,
+    methods: new RateLimiter(rule),
+    streams: new RateLimiter({ limit: rule.limit * 4, windowMs: rule.windowMs * 4 }),
+  };
+}
+
 /** The shared state of one fake server. */
 export class ServerCore {
   readonly options: ResolvedOptions;
@@ -76,6 +92,8 @@ export class ServerCore {
   readonly hooks: CoreHooks;
   readonly #limiters = new Map<string, RateLimiter>();
   readonly #restLimiter: RateLimiter | undefined;
+  /** Meteor's global per-method limits, for methods without a rule of their own. */
+  readonly #perMethod: readonly GlobalRule[];
   /** REST requests answered (or dropped), oldest first, at most `maxRecordedFrames`. */
   readonly restRequests: RestExchange[] = [];
 
@@ -87,6 +105,11 @@ export class ServerCore {
       if (settings !== false) this.#limiters.set(method, new RateLimiter(settings));
     }
     this.#restLimiter = options.rateLimit.rest === false ? undefined : new RateLimiter(options.rateLimit.rest);
+    const { methodPerConnection, methodPerUser } = options.rateLimit;
+    this.#perMethod = [
+      ...(methodPerConnection === false ? [] : [globalRule('connection', methodPerConnection)]),
+      ...(methodPerUser === false ? [] : [globalRule('user', methodPerUser)]),
+    ];
   }
 
   /**
@@ -114,9 +137,21 @@ export class ServerCore {
    */
   rateLimit(method: string, connection: Connection): number | undefined {
     const limiter = this.#limiters.get(method);
-    if (limiter === undefined) return undefined;
-    const key = LIMITED[method]!.by === 'user' ? `u:${connection.userId ?? ''}` : `c:${connection.id}`;
-    return limiter.hit(key);
+    if (limiter !== undefined) {
+      const key = LIMITED[method]!.by === 'user' ? `u:${connection.userId ?? ''}` : `c:${connection.id}`;
+      return limiter.hit(key);
+    }
+    if (Object.hasOwn(LIMITED, method)) return undefined; // its own rule is turned off
+    // Every rule counts the call (as Meteor's do), and the longest wait wins.
+    const stream = method.startsWith('stream-');
+    let wait: number | undefined;
+    for (const rule of this.#perMethod) {
+      if (rule.by === 'user' && connection.userId === undefined) continue;
+      const who = rule.by === 'user' ? `u:${connection.userId ?? ''}` : `c:${connection.id}`;
+      const refused = (stream ? rule.streams : rule.methods).hit(`${who}:${method}`);
+      if (refused !== undefined) wait = Math.max(wait ?? 0, refused);
+    }
+    return wait;
   }
 
   /** `true` when some open connection is logged in as `userId`. */

@@ -47,6 +47,19 @@ export interface ServerRateLimitOptions {
    * @default { limit: 10, windowMs: 60000 }
    */
   readonly rest?: RateRule | false;
+  /**
+   * Calls of one method per connection, for every method without a rule of its own (Meteor's
+   * global DDP limit in Rocket.Chat: `DDP_Rate_Limit_Connection_By_Method`). Methods named
+   * `stream-*` get 4 × the calls in 4 × the window.
+   * @default { limit: 10, windowMs: 10000 }
+   */
+  readonly methodPerConnection?: RateRule | false;
+  /**
+   * Calls of one method per user (all connections), for every method without a rule of its
+   * own (`DDP_Rate_Limit_User_By_Method`); `stream-*` methods: 4 × the calls in 4 × the window.
+   * @default { limit: 20, windowMs: 10000 }
+   */
+  readonly methodPerUser?: RateRule | false;
 }
 
 /**
@@ -111,7 +124,7 @@ export interface FakeServerOptions {
    * Rate limits, merged with the defaults; `false` disables them all. The `ddp-streamer`
    * variant applies none of the method limits (it hands methods to the core server, bypassing
    * Meteor's limiter); the REST limit applies to both.
-   * @default { sendMessage: { limit: 5, windowMs: 1000 }, login: { limit: 5, windowMs: 10000 }, createDirectMessage: { limit: 10, windowMs: 60000 }, rest: { limit: 10, windowMs: 60000 } }
+   * @default { sendMessage: { limit: 5, windowMs: 1000 }, login: { limit: 5, windowMs: 10000 }, createDirectMessage: { limit: 10, windowMs: 60000 }, rest: { limit: 10, windowMs: 60000 }, methodPerConnection: { limit: 10, windowMs: 10000 }, methodPerUser: { limit: 20, windowMs: 10000 } }
    */
   readonly rateLimit?: ServerRateLimitOptions | false;
   /**
@@ -158,6 +171,8 @@ export interface ResolvedOptions {
     readonly login: RateRule | false;
     readonly createDirectMessage: RateRule | false;
     readonly rest: RateRule | false;
+    readonly methodPerConnection: RateRule | false;
+    readonly methodPerUser: RateRule | false;
   };
   readonly greeting: 'none' | 'server_id' | 'legacy';
   readonly maxMessageLength: number;
@@ -180,12 +195,21 @@ export function resolveOptions(options: FakeServerOptions = {}): ResolvedOptions
   const rest = limits === false ? false : (limits?.rest ?? { limit: 10, windowMs: 60_000 });
   const rateLimit =
     limits === false || streamer
-      ? { sendMessage: false as const, login: false as const, createDirectMessage: false as const, rest }
+      ? {
+          sendMessage: false as const,
+          login: false as const,
+          createDirectMessage: false as const,
+          rest,
+          methodPerConnection: false as const,
+          methodPerUser: false as const,
+        }
       : {
           sendMessage: limits?.sendMessage ?? { limit: 5, windowMs: 1000 },
           login: limits?.login ?? { limit: 5, windowMs: 10_000 },
           createDirectMessage: limits?.createDirectMessage ?? { limit: 10, windowMs: 60_000 },
           rest,
+          methodPerConnection: limits?.methodPerConnection ?? { limit: 10, windowMs: 10_000 },
+          methodPerUser: limits?.methodPerUser ?? { limit: 20, windowMs: 10_000 },
         };
   return {
     port: options.port ?? 0,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DdpMethodError } from '../../src/ddp/errors.js';
+import { DdpClosedError, DdpMethodError } from '../../src/ddp/errors.js';
 import type { ClientFrame } from '../../src/ddp/protocol.js';
 import {
   InvalidMessageError,
@@ -7,7 +7,8 @@ import {
   RateLimitedError,
 } from '../../src/rocketchat/errors.js';
 import type { OutgoingMessage } from '../../src/rocketchat/types.js';
-import { leftovers } from '../helpers.js';
+import { methodError } from '../../src/testing/index.js';
+import { leftovers, waitFor } from '../helpers.js';
 import { loggedIn } from './setup.js';
 
 afterEach(() => leftovers.disposeAll());
@@ -274,5 +275,41 @@ describe('sendMessage and the rate limit', () => {
     const results = await Promise.allSettled(['a', 'b', 'c'].map((msg) => client.sendMessage({ rid: 'GENERAL', msg })));
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitedError);
+  });
+});
+
+describe('sendMessage when the lookup that confirms it is rate limited', () => {
+  it('asks again once the limit resets, and resolves with the message stored under its _id', async () => {
+    const { server, client } = await loggedIn(
+      { rateLimit: { methodPerConnection: { limit: 1, windowMs: 300 }, methodPerUser: false } },
+      { rateLimit: false },
+    );
+    const first = await client.sendMessage({ rid: 'GENERAL', msg: 'once', _id: 'dupDupDupDupDup01' });
+    await client.getMessage('none'); // uses up getSingleMessage's allowance on this connection
+    // The same _id again: the server answers nothing (a duplicate), and the lookup is refused at first.
+    const again = await client.sendMessage({ rid: 'GENERAL', msg: 'once', _id: 'dupDupDupDupDup01' });
+    expect(again._id).toBe(first._id);
+    const lookups = server.connections[0]!.sent.filter(
+      (frame) => frame.msg === 'result' && frame.error !== undefined && frame.error.error === 'too-many-requests',
+    );
+    expect(lookups.length).toBeGreaterThanOrEqual(1);
+    expect(server.messages('GENERAL').filter((stored) => stored._id === first._id)).toHaveLength(1);
+  });
+
+  it('rejects with RateLimitedError when the lookup stays refused, and with DdpClosedError when closed while waiting', async () => {
+    const { server, client } = await loggedIn({}, { rateLimit: false });
+    let lookups = 0;
+    server.addMethod('getSingleMessage', () => {
+      lookups++;
+      throw methodError('too-many-requests', 'Error, too many requests. Please slow down.', { timeToReset: lookups > 10 ? 60_000 : 5 });
+    });
+    const error = await client.sendMessage({ rid: 'nowhere1234567890', msg: 'x' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(lookups).toBe(4); // the lookup, then 3 more
+    lookups = 10;
+    const waiting = client.sendMessage({ rid: 'nowhere1234567890', msg: 'y' }).catch((caught: unknown) => caught);
+    await waitFor(() => lookups === 11);
+    await client.close();
+    expect(await waiting).toBeInstanceOf(DdpClosedError);
   });
 });

@@ -257,3 +257,46 @@ describe('the sendMessage rate limit', () => {
     expect(server.messages().some((message) => message._id === 'afterReset0000000')).toBe(true);
   });
 });
+
+describe("Meteor's global per-method limits", () => {
+  /** The error of each call of `method` made `count` times in a row on `client`, `undefined` where none. */
+  async function errorsOf(client: RawClient, method: string, params: unknown[], count: number): Promise<(string | undefined)[]> {
+    const errors: (string | undefined)[] = [];
+    for (let i = 0; i < count; i++) {
+      const result = await client.call(method, params);
+      errors.push((result['error'] as { error?: string } | undefined)?.error);
+    }
+    return errors;
+  }
+
+  it('refuses the 11th call of a method on one connection within the window, other methods and connections unaffected', async () => {
+    const server = await startServer({ rateLimit: { methodPerConnection: { limit: 10, windowMs: 60_000 }, methodPerUser: false } });
+    server.addUser({ username: 'bot', password: 'secret' });
+    const client = await RawClient.connect(server.url);
+    await client.login('bot', 'secret');
+    const errors = await errorsOf(client, 'getSingleMessage', ['none'], 11);
+    expect(errors.slice(0, 10)).toStrictEqual(Array(10).fill(undefined));
+    expect(errors[10]).toBe('too-many-requests');
+    const refused = await client.call('getSingleMessage', ['none']);
+    expect(refused['error']).toMatchObject({ error: 'too-many-requests', details: { timeToReset: expect.any(Number) as unknown } });
+    expect((await client.call('getRoomIdByNameOrId', ['general']))['result']).toBe('GENERAL');
+    const other = await RawClient.connect(server.url);
+    await other.login('bot', 'secret');
+    expect((await other.call('getSingleMessage', ['none']))['error']).toBeUndefined();
+  });
+
+  it('counts per user across connections, and gives stream-* methods four times the calls', async () => {
+    const server = await startServer({ rateLimit: { methodPerConnection: false, methodPerUser: { limit: 2, windowMs: 60_000 } } });
+    server.addUser({ username: 'bot', password: 'secret' });
+    const first = await RawClient.connect(server.url);
+    const second = await RawClient.connect(server.url);
+    await first.login('bot', 'secret');
+    await second.login('bot', 'secret');
+    expect(await errorsOf(first, 'getSingleMessage', ['none'], 2)).toStrictEqual([undefined, undefined]);
+    expect(await errorsOf(second, 'getSingleMessage', ['none'], 1)).toStrictEqual(['too-many-requests']);
+    const typing = ['GENERAL/user-activity', 'bot', ['user-typing'], {}];
+    const errors = await errorsOf(first, 'stream-notify-room', typing, 9);
+    expect(errors.slice(0, 8)).toStrictEqual(Array(8).fill(undefined));
+    expect(errors[8]).toBe('too-many-requests');
+  });
+});
