@@ -10,7 +10,9 @@
  * renews it with the same id after a reconnect, events are never delivered twice.
  *
  * A pair whose subscription the server refuses after the login was lost can be parked
- * (see {@link StreamHubOptions.park}) and subscribed again after the next login.
+ * (see {@link StreamHub.parking}) and subscribed again after the next login. A pair whose
+ * subscription the server's rate limit refuses (`too-many-requests`) keeps its listeners and
+ * subscribes again after the server's `timeToReset`; the hub owns those timers.
  *
  * {@link MessageIterator} turns a listener into a bounded async iterator.
  *
@@ -18,7 +20,7 @@
  */
 import type { ChangedFrame } from '../ddp/protocol.js';
 import { DdpClosedError, isDdpMethodError } from '../ddp/errors.js';
-import { StreamOverflowError } from './errors.js';
+import { RocketChatErrorCode, StreamOverflowError } from './errors.js';
 
 /** Publication names of the streams this layer uses. */
 export const Stream = {
@@ -93,6 +95,12 @@ export function callEach(calls: readonly (() => void)[]): void {
   if (failed) throw first;
 }
 
+/** How long to wait before subscribing again after a `too-many-requests` refusal: the server's `timeToReset`, else a second. */
+function retryDelay(details: unknown): number {
+  const wait = typeof details === 'object' && details !== null ? (details as { timeToReset?: unknown }).timeToReset : undefined;
+  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : 1000;
+}
+
 /** How many pairs a hub holds before it indexes them by event name (a few are found faster in a list). */
 const INDEX_FROM = 8;
 
@@ -118,6 +126,8 @@ export class StreamHub {
   /** By event name, once there are many entries; entries of other streams with the same event name are chained (`next`). */
   #index: Map<string, Entry> | undefined;
   #closed = false;
+  /** Pairs whose subscription the server's rate limit refused, with the timer that subscribes again (made on first use). */
+  #retries: Map<Entry, ReturnType<typeof setTimeout>> | undefined;
 
   constructor(transport: StreamTransport) {
     this.#transport = transport;
@@ -186,10 +196,12 @@ export class StreamHub {
     if (index === -1) return;
     entry.listeners = entry.listeners.length === 1 ? NO_LISTENERS : entry.listeners.filter((_, at) => at !== index);
     if (entry.listeners.length > 0 || !this.#remove(entry)) return;
+    this.#cancelRetry(entry);
     entry.subscription?.stop();
   }
 
   #subscribe(entry: Entry): void {
+    this.#cancelRetry(entry);
     const subscription = this.#transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
     entry.subscription = subscription;
     // Nobody asks for `ready()`: the outcome is reported through onStop, and a refused `ready()`
@@ -199,6 +211,13 @@ export class StreamHub {
 
   #stopped(entry: Entry, subscription: StreamSubscription, error: Error | undefined): void {
     if (entry.subscription !== subscription || this.#find(entry.stream, entry.eventName) !== entry) return; // stopped by us
+    if (error !== undefined && isDdpMethodError(error) && error.error === RocketChatErrorCode.TooManyRequests) {
+      // Refused by the server's rate limit (too many subscriptions at once, e.g. after a
+      // reconnect): the listeners stay, and the pair subscribes again once the limit resets.
+      entry.subscription = undefined;
+      this.#retryLater(entry, retryDelay(error.details));
+      return;
+    }
     if (error !== undefined && this.parking && isDdpMethodError(error)) {
       entry.subscription = undefined; // parked: the listeners stay, without a subscription
       return;
@@ -209,6 +228,25 @@ export class StreamHub {
     callEach(ending.map((each) => () => each.onEnd?.(error)));
   }
 
+  #retryLater(entry: Entry, delayMs: number): void {
+    const retries = (this.#retries ??= new Map());
+    retries.set(
+      entry,
+      setTimeout(() => {
+        retries.delete(entry);
+        if (this.#closed || entry.subscription !== undefined || this.#find(entry.stream, entry.eventName) !== entry) return;
+        this.#subscribe(entry);
+      }, delayMs),
+    );
+  }
+
+  #cancelRetry(entry: Entry): void {
+    const timer = this.#retries?.get(entry);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#retries?.delete(entry);
+  }
+
   /**
    * The transport is being closed (it ends the subscriptions itself): stops listening to it,
    * and ends every listener quietly. Later `listen` calls end at once with `DdpClosedError`.
@@ -217,6 +255,8 @@ export class StreamHub {
     if (this.#closed) return;
     this.#closed = true;
     this.#transport.off('changed', this.#dispatch, this);
+    for (const timer of this.#retries?.values() ?? []) clearTimeout(timer);
+    this.#retries = undefined;
     const entries: Entry[] = [];
     this.#forEach((entry) => entries.push(entry));
     this.#head = undefined;

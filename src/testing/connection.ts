@@ -536,6 +536,11 @@ export class Connection implements FakeConnection {
       refuse(meteorError(404, `Subscription '${frame.name}' not found`));
       return;
     }
+    const limited = core.rateLimit(frame.name, this, 'subscription');
+    if (limited !== undefined) {
+      refuse(tooManyRequests(limited).object);
+      return;
+    }
     let start;
     try {
       start = await publication.start(core, this, cloneParams(frame.params));

@@ -132,23 +132,25 @@ export class ServerCore {
   }
 
   /**
-   * Counts a call of `method` on `connection` against its rate limit.
+   * Counts a call of `method` (or a subscription to the publication `method`) on `connection`
+   * against its rate limits: the method's own rule, else Meteor's global per-method rules,
+   * which count methods and subscriptions apart.
    * @returns `undefined` when allowed, else the milliseconds until the limit resets.
    */
-  rateLimit(method: string, connection: Connection): number | undefined {
-    const limiter = this.#limiters.get(method);
+  rateLimit(method: string, connection: Connection, type: 'method' | 'subscription' = 'method'): number | undefined {
+    const limiter = type === 'method' ? this.#limiters.get(method) : undefined;
     if (limiter !== undefined) {
       const key = LIMITED[method]!.by === 'user' ? `u:${connection.userId ?? ''}` : `c:${connection.id}`;
       return limiter.hit(key);
     }
-    if (Object.hasOwn(LIMITED, method)) return undefined; // its own rule is turned off
+    if (type === 'method' && Object.hasOwn(LIMITED, method)) return undefined; // its own rule is turned off
     // Every rule counts the call (as Meteor's do), and the longest wait wins.
     const stream = method.startsWith('stream-');
     let wait: number | undefined;
     for (const rule of this.#perMethod) {
       if (rule.by === 'user' && connection.userId === undefined) continue;
       const who = rule.by === 'user' ? `u:${connection.userId ?? ''}` : `c:${connection.id}`;
-      const refused = (stream ? rule.streams : rule.methods).hit(`${who}:${method}`);
+      const refused = (stream ? rule.streams : rule.methods).hit(`${who}:${type}:${method}`);
       if (refused !== undefined) wait = Math.max(wait ?? 0, refused);
     }
     return wait;

@@ -49,14 +49,16 @@ export interface ServerRateLimitOptions {
   readonly rest?: RateRule | false;
   /**
    * Calls of one method per connection, for every method without a rule of its own (Meteor's
-   * global DDP limit in Rocket.Chat: `DDP_Rate_Limit_Connection_By_Method`). Methods named
-   * `stream-*` get 4 × the calls in 4 × the window.
+   * global DDP limit in Rocket.Chat: `DDP_Rate_Limit_Connection_By_Method`); subscriptions to
+   * one publication are counted the same way, apart. Names starting with `stream-` get 4 ×
+   * the calls in 4 × the window.
    * @default { limit: 10, windowMs: 10000 }
    */
   readonly methodPerConnection?: RateRule | false;
   /**
    * Calls of one method per user (all connections), for every method without a rule of its
-   * own (`DDP_Rate_Limit_User_By_Method`); `stream-*` methods: 4 × the calls in 4 × the window.
+   * own (`DDP_Rate_Limit_User_By_Method`); subscriptions too, apart; `stream-*` names: 4 × the
+   * calls in 4 × the window.
    * @default { limit: 20, windowMs: 10000 }
    */
   readonly methodPerUser?: RateRule | false;

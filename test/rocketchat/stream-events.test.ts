@@ -198,3 +198,51 @@ describe('typing and deletions', () => {
     expect(deleted).toEqual([{ rid: 'GENERAL', messageId: message._id }]);
   });
 });
+
+describe('streams and the server rate limit', () => {
+  it('subscribes again, after timeToReset, a stream the rate limit refused, and delivers its messages', async () => {
+    // Subscriptions to stream-room-messages: 4 per 400 ms per connection (stream-* names get 4 × the rule).
+    const { server, client } = await loggedIn({ rateLimit: { methodPerConnection: { limit: 1, windowMs: 100 }, methodPerUser: false } });
+    server.addUser({ username: 'alice', password: 'alice' });
+    const rooms = ['one', 'two', 'three', 'four', 'five', 'six'].map((name) => server.addRoom({ name, members: ['bot', 'alice'] })._id);
+    const received: string[] = [];
+    const ended: unknown[] = [];
+    for (const rid of rooms) client.onMessage(rid, (message) => received.push(message.msg), { onError: (error) => ended.push(error) });
+    const connection = server.connections[0]!;
+    await waitFor(() => connection.sent.some((frame) => frame.msg === 'nosub' && frame.error?.error === 'too-many-requests'));
+    // Once every room's subscription is ready, a message in each arrives.
+    const readyIds = (): Set<string> => new Set(connection.sent.flatMap((frame) => (frame.msg === 'ready' ? frame.subs : [])));
+    await waitFor(() => connection.received.filter((frame) => frame.msg === 'sub' && readyIds().has(frame.id)).length === rooms.length, { timeoutMs: 5000 });
+    for (const rid of rooms) server.postMessage({ rid, username: 'alice', msg: `in ${rid}` });
+    await waitFor(() => received.length === rooms.length);
+    expect(received.sort()).toEqual(rooms.map((rid) => `in ${rid}`).sort());
+    expect(ended).toEqual([]);
+  });
+
+  it('forgets the pending resubscription when the listener leaves', async () => {
+    const { server, client } = await loggedIn({ rateLimit: { methodPerConnection: { limit: 1, windowMs: 100 }, methodPerUser: false } });
+    const rooms = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((name) => server.addRoom({ name, members: ['bot'] })._id);
+    const stops = rooms.map((rid) => client.onMessage(rid, () => undefined));
+    const connection = server.connections[0]!;
+    await waitFor(() => connection.sent.filter((frame) => frame.msg === 'nosub').length === 2);
+    stops[5]!(); // refused, and waiting to subscribe again: it must not
+    const subsOf = (rid: string): number => connection.received.filter((frame) => frame.msg === 'sub' && frame.params?.[0] === rid).length;
+    // a5's retry was armed just before a6's, with the same delay: once a5 is subscribed again, a6's time has come too.
+    await waitFor(() => subsOf(rooms[4]!) === 2);
+    await roundTrip(client);
+    expect(subsOf(rooms[5]!)).toBe(1);
+  });
+
+  it('leaves no resubscription timer behind when the client closes', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const baseline = timers();
+    const { server, client } = await loggedIn({ rateLimit: { methodPerConnection: { limit: 1, windowMs: 60_000 }, methodPerUser: false } });
+    const rooms = ['b1', 'b2', 'b3', 'b4', 'b5'].map((name) => server.addRoom({ name, members: ['bot'] })._id);
+    for (const rid of rooms) client.onMessage(rid, () => undefined);
+    const connection = server.connections[0]!;
+    await waitFor(() => connection.sent.some((frame) => frame.msg === 'nosub')); // b5 waits a minute to subscribe again
+    await client.close();
+    await server.close();
+    await waitFor(() => timers() <= baseline, { what: 'every timer released' });
+  });
+});

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { DdpMethodError } from '../../src/ddp/errors.js';
 import type { ChangedFrame } from '../../src/ddp/protocol.js';
 import { StreamOverflowError } from '../../src/rocketchat/errors.js';
 import { MessageIterator, StreamHub } from '../../src/rocketchat/streams.js';
@@ -64,6 +65,34 @@ describe('StreamHub', () => {
     stopC();
     expect(hub.size).toBe(0);
     hub.close();
+  });
+
+  it('subscribes again after timeToReset when the rate limit refused it, and drops that timer when the pair goes or the hub closes', () => {
+    vi.useFakeTimers();
+    try {
+      const transport = new RecordingTransport();
+      const hub = new StreamHub(transport);
+      const ends: unknown[] = [];
+      hub.listen('stream-room-messages', 'R1', { onEvent: () => undefined, onEnd: (error) => ends.push(error) });
+      const stopR2 = hub.listen('stream-room-messages', 'R2', { onEvent: () => undefined });
+      hub.listen('stream-room-messages', 'R3', { onEvent: () => undefined });
+      const limited = (): DdpMethodError => new DdpMethodError('too-many-requests', 'Error, too many requests.', { timeToReset: 50 });
+      for (const sub of transport.subs) sub.end(limited());
+      expect(hub.size).toBe(0);
+      expect(vi.getTimerCount()).toBe(3);
+      stopR2(); // leaves while waiting: no retry for it
+      expect(vi.getTimerCount()).toBe(2);
+      vi.advanceTimersByTime(50);
+      expect(transport.subs.map((sub) => sub.params[0])).toEqual(['R1', 'R2', 'R3', 'R1', 'R3']);
+      expect(hub.size).toBe(2);
+      expect(ends).toEqual([]);
+      transport.subs[3]!.end(new DdpMethodError('too-many-requests', 'Error, too many requests.', {})); // no timeToReset: a second
+      expect(vi.getTimerCount()).toBe(1);
+      hub.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('ends every listener with the error when the server ends the subscription, and subscribes anew next time', () => {
