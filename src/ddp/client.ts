@@ -274,7 +274,12 @@ let internals: ClientInternals;
 
 /** A call that fails before it is made: rejected with `reason`, mapped when the call has a mapper. */
 function rejected<T>(mapper: CallOutcomeMapper<unknown> | undefined, context: unknown, reason: unknown): Promise<T> {
-  return Promise.reject(mapper === undefined ? reason : mapper.error(reason, context));
+  if (mapper === undefined) return Promise.reject(reason);
+  try {
+    return Promise.reject(mapper.error(reason, context));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
