@@ -95,10 +95,16 @@ export function callEach(calls: readonly (() => void)[]): void {
   if (failed) throw first;
 }
 
-/** How long to wait before subscribing again after a `too-many-requests` refusal: the server's `timeToReset`, else a second. */
+/** The shortest wait before subscribing again after a refusal, whatever `timeToReset` says. */
+const MIN_RETRY_MS = 50;
+
+/**
+ * How long to wait before subscribing again after a `too-many-requests` refusal: the server's
+ * `timeToReset` (at least {@link MIN_RETRY_MS}, so that a zero never makes a tight loop), else a second.
+ */
 function retryDelay(details: unknown): number {
   const wait = typeof details === 'object' && details !== null ? (details as { timeToReset?: unknown }).timeToReset : undefined;
-  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : 1000;
+  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? Math.max(wait, MIN_RETRY_MS) : 1000;
 }
 
 /** How many pairs a hub holds before it indexes them by event name (a few are found faster in a list). */
