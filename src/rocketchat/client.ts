@@ -54,6 +54,8 @@ const CONFIRM_RETRIES = 3;
  * another may arrive a little sooner than that).
  */
 const PACING_WINDOW_MS = 1100;
+/** The `rateLimit` option when it is left out: shared by every such client. */
+const DEFAULT_PACING: Required<RateLimitOptions> = Object.freeze({ ...DEFAULT_RATE_LIMIT }) as Required<RateLimitOptions>;
 
 /** `DdpClient`'s default `callTimeoutMs`, which REST sends follow too. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -382,8 +384,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   readonly #hub: StreamHub;
   /** Made by the first notice or the first unconfirmed message. */
   #notices: NoticeBoard | undefined;
-  readonly #pacer: SendPacer | undefined;
-  readonly #maxRetries: number;
+  /** The resolved `rateLimit` option; `undefined` when pacing is off. */
+  readonly #pacing: Required<RateLimitOptions> | undefined;
+  /** Paces the sends when {@link #pacing} is on; made by the first send. */
+  #pacer: SendPacer | undefined;
   readonly #maxMessageLength: number;
   /** Made by the first message sent over REST. */
   #rest: RestTransport | undefined;
@@ -413,9 +417,10 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         ? undefined
         : { baseUrl: restUrl === undefined ? undefined : normalizeRestUrl(restUrl), fetch, logger };
     this.#callTimeoutMs = ddpOptions.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    const limits = rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(rateLimit ?? {}) };
-    this.#pacer = limits === undefined ? undefined : new SendPacer({ limit: limits.messagesPerSecond, windowMs: PACING_WINDOW_MS });
-    this.#maxRetries = limits?.maxRetries ?? 0;
+    this.#pacing = rateLimit === false ? undefined : rateLimit === undefined ? DEFAULT_PACING : { ...DEFAULT_PACING, ...withoutUndefined(rateLimit) };
+    if (this.#pacing !== undefined && !(this.#pacing.messagesPerSecond >= 1)) {
+      throw new RangeError('rateLimit.messagesPerSecond must be at least 1');
+    }
     this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     // Streams the server refuses while the automatic re-login has failed wait for the next login.
     this.#hub = new StreamHub(this.ddp);
@@ -440,6 +445,14 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       this.#lastUserDocument = { id: frame.id, username };
       if (frame.id === this.#credentials?.userId) this.#username = username;
     }
+  }
+
+  #sendPacer(pacing: Required<RateLimitOptions>): SendPacer {
+    if (this.#pacer === undefined) {
+      this.#pacer = new SendPacer({ limit: pacing.messagesPerSecond, windowMs: PACING_WINDOW_MS });
+      if (this.#closed) this.#pacer.close();
+    }
+    return this.#pacer;
   }
 
   #noticeBoard(): NoticeBoard {
@@ -634,7 +647,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       const transport = checkOutgoingMessage(message, this.#maxMessageLength);
       if (
         transport === 'realtime' &&
-        this.#pacer === undefined &&
+        this.#pacing === undefined &&
         (options === undefined || (options.signal === undefined && options.timeoutMs === undefined && options.previewUrls === undefined))
       ) {
         // The common case, without pacing or options: the call's own promise, mapped as it settles.
@@ -667,10 +680,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
             return this.#call('sendMessage', params, callOptions).then(asOutcome);
           };
     const since = Date.now();
+    const pacing = this.#pacing;
     const outcome =
-      this.#pacer === undefined
+      pacing === undefined
         ? await send() // no pacing and no retry: a too-many-requests answer is already a RateLimitedError
-        : await withRateLimit(send, { pacer: this.#pacer, maxRetries: this.#maxRetries, signal });
+        : await withRateLimit(send, { pacer: this.#sendPacer(pacing), maxRetries: pacing.maxRetries, signal });
     if (outcome.message !== undefined && outcome.message !== null) return decodeOwnedMessage(outcome.message);
     return this.#confirm(outgoing._id, outgoing.rid, since, callOptions, outcome);
   }

@@ -24,6 +24,14 @@ describe('RocketChatClient', () => {
     expect(statuses).toEqual(['connecting', 'connected', 'waiting', 'connecting', 'connected', 'closed']);
   });
 
+  it('refuses a rateLimit below one message a second when made, and a first paced send after close', async () => {
+    const server = await startServer();
+    expect(() => newClient(server, { rateLimit: { messagesPerSecond: 0 } })).toThrow(RangeError);
+    const client = newClient(server); // default pacing: the pacer is made by the first send
+    await client.close();
+    await expect(client.sendMessage({ rid: 'GENERAL', msg: 'after close' })).rejects.toBeInstanceOf(DdpClosedError);
+  });
+
   it('on close rejects waiting sends with DdpClosedError and ends message loops', async () => {
     const unhandled = watchUnhandledRejections();
     try {
