@@ -520,7 +520,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    * @throws {TwoFactorRequiredError} when a two-factor code is needed (or the one given was
    *   wrong: `error` is then `'totp-invalid'`); call again with `code`.
    * @throws {DdpMethodError} `401` for any credential failure (unknown user, wrong password,
-   *   bad token); {@link RateLimitedError} after 5 attempts in 10 s.
+   *   bad token); {@link RateLimitedError} when more than 5 attempts in 10 s stay refused
+   *   after `rateLimit.maxRetries` waits.
    */
   async login(credentials: LoginCredentials): Promise<Credentials> {
     const payload = await buildLoginPayload(credentials);
@@ -677,7 +678,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         ? () => this.#sendOverRest(outgoing, previewUrls, callOptions)
         : () => {
             const params: unknown[] = previewUrls === undefined ? [outgoing] : [outgoing, [...previewUrls]];
-            return this.#call('sendMessage', params, callOptions).then(asOutcome);
+            // No retry here: withRateLimit below retries through the pacer.
+            return this.#call('sendMessage', params, callOptions, 0).then(asOutcome);
           };
     const since = Date.now();
     const pacing = this.#pacing;
@@ -736,24 +738,14 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   ): Promise<IMessage> {
     let stored: unknown;
     let refusal = outcome.refusal;
-    for (let retries = 0; ; retries++) {
-      try {
-        stored = await this.#call('getSingleMessage', [messageId], callOptions);
-        break;
-      } catch (error) {
-        // Refused by the server's rate limit, the lookup says nothing about the message: ask
-        // again once the limit resets; still refused, let the caller know that.
-        if (isRateLimitedError(error)) {
-          if (retries >= CONFIRM_RETRIES) throw error;
-          const signals = [this.#closingSignal()];
-          if (callOptions.signal !== undefined) signals.push(callOptions.signal);
-          await sleep(error.retryAfterMs, ...signals);
-          continue;
-        }
-        if (!isDdpMethodError(error)) throw error;
-        refusal ??= error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
-        break;
-      }
+    try {
+      // Refused by the server's rate limit, the lookup says nothing about the message: it is
+      // asked again once the limit resets (whatever `rateLimit` says); still refused, the
+      // caller gets the RateLimitedError.
+      stored = await this.#call('getSingleMessage', [messageId], callOptions, CONFIRM_RETRIES);
+    } catch (error) {
+      if (!isDdpMethodError(error) || isRateLimitedError(error)) throw error;
+      refusal ??= error; // e.g. error-not-allowed: no access to the room, so nothing was stored there
     }
     if (stored !== undefined && stored !== null) return decodeMessage(stored);
     if (outcome.lost !== undefined) {
@@ -1021,12 +1013,27 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     return { rid };
   }
 
-  /** A DDP call whose server error is turned into its specific class. */
-  #call(
+  /**
+   * A DDP call whose server error is turned into its specific class. Refused by the server's
+   * rate limit (`too-many-requests`: the call was not run), it is made again after the
+   * server's `timeToReset`, at most `retries` times (by default `rateLimit.maxRetries`, none
+   * with `rateLimit: false`); then it rejects with {@link RateLimitedError}.
+   */
+  async #call(
     method: string,
     params: readonly unknown[],
     options: { signal?: AbortSignal; timeoutMs?: number; wait?: boolean } = {},
+    retries: number = this.#pacing?.maxRetries ?? 0,
   ): Promise<unknown> {
-    return callMapped(this.ddp, method, params, options, ROCKETCHAT_ERRORS, undefined);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await callMapped(this.ddp, method, params, options, ROCKETCHAT_ERRORS, undefined);
+      } catch (error) {
+        if (!isRateLimitedError(error) || attempt >= retries) throw error;
+        const signals = [this.#closingSignal()];
+        if (options.signal !== undefined) signals.push(options.signal);
+        await sleep(error.retryAfterMs, ...signals);
+      }
+    }
   }
 }

@@ -24,8 +24,9 @@ export interface RateLimitOptions {
    */
   readonly messagesPerSecond: number;
   /**
-   * How many times a call refused with `too-many-requests` is retried (after the server's
-   * `timeToReset`) before it rejects with `RateLimitedError`.
+   * How many times a call refused with `too-many-requests` is made again (after the server's
+   * `timeToReset`; the refused call was not run) before it rejects with `RateLimitedError`:
+   * `sendMessage` and every other method of `RocketChatClient`.
    * @default 3
    */
   readonly maxRetries: number;

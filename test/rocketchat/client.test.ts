@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DdpClosedError, DdpProtocolError } from '../../src/ddp/errors.js';
 import type { ConnectionStatus } from '../../src/ddp/status.js';
-import { StreamOverflowError } from '../../src/rocketchat/errors.js';
+import { RateLimitedError, StreamOverflowError } from '../../src/rocketchat/errors.js';
 import type { IMessage } from '../../src/rocketchat/types.js';
 import { leftovers, waitFor } from '../helpers.js';
 import { loggedIn, newClient, startServer, watchUnhandledRejections } from './setup.js';
@@ -148,5 +148,34 @@ describe('RocketChatClient after close', () => {
     client.onMessage('GENERAL', () => {}, { onError: (error) => errors.push(error) });
     await waitFor(() => errors.length === 1);
     expect(errors[0]).toBeInstanceOf(DdpClosedError);
+  });
+});
+
+describe('methods under the server rate limit', () => {
+  const perConnection = (windowMs: number) => ({ rateLimit: { methodPerConnection: { limit: 2, windowMs }, methodPerUser: false as const } });
+
+  it('makes a refused call again after timeToReset (the server did not run it), up to rateLimit.maxRetries', async () => {
+    const { server, client } = await loggedIn(perConnection(200));
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await client.getRoomId('general'));
+    expect(ids).toEqual(['GENERAL', 'GENERAL', 'GENERAL', 'GENERAL']);
+    const refused = server.connections[0]!.sent.filter((frame) => frame.msg === 'result' && frame.error?.error === 'too-many-requests');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('with rateLimit: false rejects at once with RateLimitedError; closing ends a wait with DdpClosedError', async () => {
+    const { client } = await loggedIn(perConnection(60_000), { rateLimit: false });
+    await client.getRoomId('general');
+    await client.getRoomId('general');
+    const error = await client.getRoomId('general').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    const { server: other, client: waiting } = await loggedIn(perConnection(60_000));
+    await waiting.getRoomId('general');
+    await waiting.getRoomId('general');
+    const pending = waiting.getRoomId('general').catch((caught: unknown) => caught);
+    await waitFor(() => other.connections[0]!.sent.some((frame) => frame.msg === 'result' && frame.error?.error === 'too-many-requests'));
+    await waiting.close();
+    expect(await pending).toBeInstanceOf(DdpClosedError);
   });
 });
