@@ -861,15 +861,18 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   }
 
   /**
-   * Tells the room that the logged-in user is typing (`true`) or stopped (`false`).
+   * Tells the room that the logged-in user is typing (`true`) or stopped (`false`). Unlike the
+   * other methods, it is not made again when the server's rate limit refuses it: a typing
+   * notice that arrives late is worse than none.
    * @throws {DdpError} when not logged in, or the username is unknown.
+   * @throws {RateLimitedError} when the server's rate limit refused it.
    */
   async setTyping(rid: string, typing: boolean): Promise<void> {
     const username = this.username;
     if (username === undefined) {
       throw new DdpError('setTyping: the username of the logged-in user is unknown (log in first)');
     }
-    await this.#call('stream-notify-room', [`${rid}/user-activity`, username, typing ? ['user-typing'] : [], {}]);
+    await this.#call('stream-notify-room', [`${rid}/user-activity`, username, typing ? ['user-typing'] : [], {}], {}, 0);
   }
 
   // -------------------------------------------------------------------------------------

@@ -163,6 +163,15 @@ describe('methods under the server rate limit', () => {
     expect(refused.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('does not make a refused typing notice again (late would be worse than none)', async () => {
+    const { client } = await loggedIn({ rateLimit: { methodPerConnection: { limit: 1, windowMs: 60_000 }, methodPerUser: false } });
+    // stream-* methods get 4 calls in 4 minutes: the fifth is refused, and rejects at once.
+    const outcomes: unknown[] = [];
+    for (let i = 0; i < 5; i++) outcomes.push(await client.setTyping('GENERAL', i % 2 === 0).then(() => 'sent', (error: unknown) => error));
+    expect(outcomes.slice(0, 4)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(outcomes[4]).toBeInstanceOf(RateLimitedError);
+  });
+
   it('with rateLimit: false rejects at once with RateLimitedError; closing ends a wait with DdpClosedError', async () => {
     const { client } = await loggedIn(perConnection(60_000), { rateLimit: false });
     await client.getRoomId('general');
