@@ -201,8 +201,8 @@ describe('typing and deletions', () => {
 
 describe('streams and the server rate limit', () => {
   it('subscribes again, after timeToReset, a stream the rate limit refused, and delivers its messages', async () => {
-    // Subscriptions to stream-room-messages: 4 per 400 ms per connection (stream-* names get 4 × the rule).
-    const { server, client } = await loggedIn({ rateLimit: { methodPerConnection: { limit: 1, windowMs: 100 }, methodPerUser: false } });
+    // Subscriptions to stream-room-messages: 4 per second per connection (stream-* names get 4 × the rule).
+    const { server, client } = await loggedIn({ rateLimit: { methodPerConnection: { limit: 1, windowMs: 250 }, methodPerUser: false } });
     server.addUser({ username: 'alice', password: 'alice' });
     const rooms = ['one', 'two', 'three', 'four', 'five', 'six'].map((name) => server.addRoom({ name, members: ['bot', 'alice'] })._id);
     const received: string[] = [];
