@@ -24,6 +24,11 @@ describe('room and message methods', () => {
     await expect(client.joinRoom(locked._id, 'wrong')).rejects.toMatchObject({ error: 'error-code-invalid' });
     await client.joinRoom(locked._id, 'sesame');
     await expect(client.joinRoom('nope')).rejects.toMatchObject({ error: 'error-invalid-room' });
+    // The server posts "bot joined" as a system message; the history carries it decoded.
+    const { messages } = await client.loadHistory(open._id);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ t: 'uj', msg: 'bot', u: { username: 'bot' }, groupable: false });
+    expect(messages[0]?.ts).toBeInstanceOf(Date);
   });
 
   it('loadHistory returns decoded messages newest first, and unread counts', async () => {

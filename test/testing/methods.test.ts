@@ -139,6 +139,23 @@ describe('rooms', () => {
     expect(rooms.map((room) => room._id).sort()).toStrictEqual(['GENERAL', 'club', 'lobby']);
   });
 
+  it('joinRoom posts a "user joined" system message (t: uj) to the room, once, and tells the room stream', async () => {
+    const { server, bot, client } = await setup();
+    server.addRoom({ _id: 'lobby', name: 'lobby', members: ['alice'] });
+    const watcher = await RawClient.connect(server.url);
+    await watcher.login('alice', 'pw');
+    watcher.send({ msg: 'sub', id: 'lobby', name: 'stream-room-messages', params: ['lobby', { useCollection: false, args: [] }] });
+    await watcher.take('ready');
+    expect(result(await client.call('joinRoom', ['lobby']))).toBe(true);
+    expect(result(await client.call('joinRoom', ['lobby']))).toBeUndefined(); // already a member: nothing more
+    const stored = server.messages('lobby');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ t: 'uj', rid: 'lobby', msg: 'bot', u: { _id: bot._id, username: 'bot', name: 'Bot' }, groupable: false });
+    expect(Object.keys(stored[0]!)).toStrictEqual(['_id', 't', 'rid', 'ts', 'msg', 'u', 'groupable', '_updatedAt']);
+    const event = await watcher.take('changed');
+    expect(event['fields']).toMatchObject({ eventName: 'lobby', args: [{ _id: stored[0]!._id, t: 'uj', msg: 'bot' }] });
+  });
+
   it('createDirectMessage creates the DM once, with sorted usernames and a rid made of the user ids', async () => {
     const { bot, alice, client } = await setup();
     const first = result(await client.call('createDirectMessage', ['alice'])) as { rid: string };

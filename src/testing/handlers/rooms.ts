@@ -7,8 +7,8 @@
 import type { MethodCall, ServerCore } from '../core.js';
 import { matchFailed, methodError } from '../errors.js';
 import { randomId } from '../ids.js';
-import { copy, type StoredRoom, type StoredUser } from '../store.js';
-import { canAccessRoom, checkString, isPlainObject, notifyUser, publicRoom, requireUser } from './common.js';
+import { copy, messageUser, type StoredMessage, type StoredRoom, type StoredUser } from '../store.js';
+import { broadcastMessage, canAccessRoom, checkString, isPlainObject, notifyUser, publicRoom, requireUser } from './common.js';
 
 /** Registers the room methods. */
 export function registerRoomMethods(core: ServerCore): void {
@@ -51,7 +51,32 @@ function joinRoom(call: MethodCall): unknown {
   if (room.joinCode !== undefined && room.joinCode !== joinCode && core.store.subscription(rid, user._id) === undefined) {
     throw methodError('error-code-invalid', 'Invalid Room Password', { method: 'joinRoom' });
   }
-  return joinMember(core, room, user) ? true : undefined;
+  if (!joinMember(core, room, user)) return undefined;
+  saveSystemMessage(core, 'uj', room, user, user.username);
+  return true;
+}
+
+/**
+ * Stores and broadcasts a system message, as Rocket.Chat's `saveSystemMessage` does: type `t`,
+ * the text (for `uj`, the username of who joined), the user it is about, never grouped with
+ * the messages around it.
+ */
+function saveSystemMessage(core: ServerCore, t: string, room: StoredRoom, user: StoredUser, text: string): void {
+  const now = new Date();
+  const message: StoredMessage = {
+    _id: core.store.newMessageId(now.getTime()),
+    t,
+    rid: room._id,
+    ts: now,
+    msg: text,
+    u: messageUser(user),
+    groupable: false,
+    _updatedAt: now,
+  };
+  core.store.insertMessage(message, 'server');
+  room.msgs++;
+  room._updatedAt = now;
+  broadcastMessage(core, message);
 }
 
 function createDirectMessage(call: MethodCall): unknown {
