@@ -833,7 +833,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
    *
    * @example
    * client.onMessagesPruned(rid, (event) => {
-   *   shown = shown.filter((message) => !event.matches(message));
+   *   // A files-only prune keeps the messages (reload those); any other removes them.
+   *   if (!event.filesOnly) shown = shown.filter((message) => !event.matches(message));
    * });
    */
   onMessagesPruned(rid: string, handler: (event: MessagesPrunedEvent) => void, options: ListenOptions = {}): () => void {

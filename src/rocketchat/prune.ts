@@ -7,6 +7,9 @@
  *
  * `{ rid, excludePinned, ignoreDiscussion, ts: { $gte | $gt: oldest, $lte | $lt: latest }, users: [usernames], ids? }`
  *
+ * Newer servers also announce a "files only" prune this way, which keeps the messages and
+ * replaces their file attachments: `filesOnly: true` with `replaceFileAttachmentsWith`.
+ *
  * {@link MessagesPrunedEvent} decodes that, and {@link MessagesPrunedEvent.matches} tells
  * whether a message the caller holds is one of those removed, by the same rules the server
  * applied.
@@ -63,6 +66,14 @@ export class MessagesPrunedEvent {
   readonly ignoreDiscussion: boolean;
   /** Only these users' messages were removed (usernames); empty: everyone's. */
   readonly users: readonly string[];
+  /**
+   * Only the files went ("prune files only"): the messages stay, their file attachments
+   * replaced by {@link replacementAttachment} when the server sent one. Reload them
+   * (`getMessage`) to show them as they are now.
+   */
+  readonly filesOnly: boolean;
+  /** With {@link filesOnly}: what the server put in place of each removed file attachment (`{ color, text }`). */
+  readonly replacementAttachment: Readonly<Record<string, unknown>> | undefined;
   readonly #after: Bound | undefined;
   readonly #before: Bound | undefined;
 
@@ -76,6 +87,8 @@ export class MessagesPrunedEvent {
       readonly excludePinned: boolean;
       readonly ignoreDiscussion: boolean;
       readonly users: readonly string[];
+      readonly filesOnly: boolean;
+      readonly replacementAttachment: Readonly<Record<string, unknown>> | undefined;
     },
   ) {
     this.rid = fields.rid;
@@ -88,12 +101,14 @@ export class MessagesPrunedEvent {
     this.excludePinned = fields.excludePinned;
     this.ignoreDiscussion = fields.ignoreDiscussion;
     this.users = fields.users;
+    this.filesOnly = fields.filesOnly;
+    this.replacementAttachment = fields.replacementAttachment;
   }
 
   /**
-   * `true` when `message` is one of those removed: in the room, listed by id (when the server
-   * listed ids) or sent within the time range, and not spared as pinned, as a discussion's
-   * start, or as another user's.
+   * `true` when `message` is one of those removed (with {@link filesOnly}: whose files were
+   * removed): in the room, listed by id (when the server listed ids) or sent within the time
+   * range, and not spared as pinned, as a discussion's start, or as another user's.
    */
   matches(message: PrunableMessage): boolean {
     if (message.rid !== this.rid) return false;
@@ -137,11 +152,14 @@ export function decodePruneEvent(raw: unknown): MessagesPrunedEvent {
     throw new DdpProtocolError(`deleteMessageBulk event: ${problem}`, raw);
   };
   if (!isRecord(raw)) return fail('not an object');
-  const { rid, ids, ts, users, excludePinned, ignoreDiscussion } = raw;
+  const { rid, ids, ts, users, excludePinned, ignoreDiscussion, filesOnly, replaceFileAttachmentsWith } = raw;
   if (typeof rid !== 'string' || rid === '') return fail('"rid" is not a room id');
   if (ids !== undefined && ids !== null && !isStringArray(ids)) return fail('"ids" is not a list of message ids');
   if (users !== undefined && users !== null && !isStringArray(users)) return fail('"users" is not a list of usernames');
   if (ts !== undefined && ts !== null && !isRecord(ts)) return fail('"ts" is not a time range');
+  if (replaceFileAttachmentsWith !== undefined && replaceFileAttachmentsWith !== null && !isRecord(replaceFileAttachmentsWith)) {
+    return fail('"replaceFileAttachmentsWith" is not an attachment');
+  }
   const range = isRecord(ts) ? ts : {};
   const after = bound(range, '$gte', '$gt', raw);
   const before = bound(range, '$lte', '$lt', raw);
@@ -155,5 +173,7 @@ export function decodePruneEvent(raw: unknown): MessagesPrunedEvent {
     excludePinned: excludePinned === true,
     ignoreDiscussion: ignoreDiscussion === true,
     users: isStringArray(users) ? users : [],
+    filesOnly: filesOnly === true,
+    replacementAttachment: isRecord(replaceFileAttachmentsWith) ? replaceFileAttachmentsWith : undefined,
   });
 }

@@ -43,6 +43,21 @@ describe('decodePruneEvent and matches', () => {
     expect(event.matches(message('c', 5))).toBe(false);
   });
 
+  it('tells a files-only prune apart: the messages stay, their files replaced', () => {
+    const replacement = { color: '#FD745E', text: '_File removed by prune_' };
+    const event = decodePruneEvent({
+      rid: 'R1', excludePinned: false, ignoreDiscussion: true, ts: { $gte: at(0), $lte: at(59) }, users: [], ids: ['a'],
+      filesOnly: true, replaceFileAttachmentsWith: replacement,
+    });
+    expect(event.filesOnly).toBe(true);
+    expect(event.replacementAttachment).toEqual(replacement);
+    expect(event.matches(message('a', 5))).toBe(true);
+    const deletion = decodePruneEvent({ rid: 'R1', ts: { $gte: at(0) } });
+    expect(deletion.filesOnly).toBe(false);
+    expect(deletion.replacementAttachment).toBeUndefined();
+    expect(() => decodePruneEvent({ rid: 'R1', ts: { $gte: at(0) }, filesOnly: true, replaceFileAttachmentsWith: 'gone' })).toThrow('"replaceFileAttachmentsWith"');
+  });
+
   it.each([
     ['not an object', 'x', 'not an object'],
     ['no room', { ts: { $gte: at(0) } }, '"rid"'],
