@@ -298,6 +298,8 @@ const NO_SEND_OPTIONS: SendMessageOptions = Object.freeze({});
 
 /** Set by a static block of {@link RocketChatClient}: hands a private notice to the client. */
 let addNotice: (client: RocketChatClient, rid: string, msg: string) => void;
+/** Set by a static block of {@link RocketChatClient}: the notices subscription of `listener` ended. */
+let noticesEnded: (client: RocketChatClient, listener: NoticeListener) => void;
 /** Set by a static block of {@link RocketChatClient}: the stored message, or why there is none, after an empty answer. */
 let confirmEmptyAnswer: (client: RocketChatClient, messageId: string, rid: string, since: number) => Promise<IMessage>;
 
@@ -366,6 +368,11 @@ class NoticeListener implements StreamListener {
     const { rid, msg } = notice as { rid?: unknown; msg?: unknown };
     if (typeof rid === 'string' && typeof msg === 'string') addNotice(this.client, rid, msg);
   }
+
+  /** The server ended the subscription (or the client closed): the next send subscribes again. */
+  onEnd(): void {
+    noticesEnded(this.client, this);
+  }
 }
 
 /**
@@ -432,6 +439,9 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
 
   static {
     addNotice = (client, rid, msg) => client.#noticeBoard().add(rid, msg);
+    noticesEnded = (client, listener) => {
+      if (client.#noticeListener === listener) client.#noticeListener = undefined;
+    };
     confirmEmptyAnswer = (client, messageId, rid, since) => client.#confirm(messageId, rid, since, NO_CALL_OPTIONS, NO_OUTCOME);
   }
 

@@ -207,6 +207,18 @@ describe('sendMessage and the private notices subscription', () => {
     expect((error as MessageNotDeliveredError).reason).toBe('Invalid room');
   });
 
+  it('subscribes again with the next message when the server ended the notices subscription', async () => {
+    const { server, client, bot } = await loggedIn();
+    await client.sendMessage({ rid: 'GENERAL', msg: 'one' });
+    const connection = server.connections[0]!;
+    const notices = connection.received.find((frame) => frame.msg === 'sub' && frame.name === 'stream-notify-user');
+    connection.send({ msg: 'nosub', id: notices!.msg === 'sub' ? notices!.id : '', error: { error: 'error-not-allowed', reason: 'Not allowed' } });
+    await client.getMessage('none'); // a round trip: the nosub is in
+    await client.sendMessage({ rid: 'GENERAL', msg: 'two' });
+    const subs = frameTrail(connection.received).filter((entry) => entry.startsWith('sub stream-notify-user'));
+    expect(subs).toEqual([`sub stream-notify-user ${bot._id}/message`, `sub stream-notify-user ${bot._id}/message`]);
+  });
+
   it('renews the notices subscription before a first message resent after a drop', async () => {
     const { server, client, bot } = await loggedIn();
     const cut = (frame: ClientFrame, connection: { drop(): void }): void => {
