@@ -31,7 +31,7 @@ import {
 } from './errors.js';
 import { DEFAULT_RECONNECT_OPTIONS, backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat.js';
-import { PendingCalls, type CallOutcomeMapper, type PendingCallsOptions } from './pending.js';
+import { mappedReason, PendingCalls, type CallOutcomeMapper, type PendingCallsOptions } from './pending.js';
 import { SUPPORTED_DDP_VERSIONS, type ClientFrame, type ConnectFrame, type ServerFrame } from './protocol.js';
 import { randomId } from './random-id.js';
 import { redactFrame } from './redact.js';
@@ -274,12 +274,7 @@ let internals: ClientInternals;
 
 /** A call that fails before it is made: rejected with `reason`, mapped when the call has a mapper. */
 function rejected<T>(mapper: CallOutcomeMapper<unknown> | undefined, context: unknown, reason: unknown): Promise<T> {
-  if (mapper === undefined) return Promise.reject(reason);
-  try {
-    return Promise.reject(mapper.error(reason, context));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return Promise.reject(mappedReason(mapper, context, reason));
 }
 
 /**

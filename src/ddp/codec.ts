@@ -289,7 +289,8 @@ export function isErrorObject(value: unknown): value is DdpErrorObject {
   return (typeof code === 'string' || typeof code === 'number') && (reason === undefined || typeof reason === 'string');
 }
 
-function isStringArray(value: unknown): value is string[] {
+/** `true` for an array whose every item is a string. */
+export function isStringArray(value: unknown): value is string[] {
   if (!Array.isArray(value)) return false;
   for (const item of value) if (typeof item !== 'string') return false;
   return true;

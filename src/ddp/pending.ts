@@ -76,6 +76,19 @@ export type PendingCallState =
 
 const noop = (): void => undefined;
 
+/**
+ * What a call with `mapper` rejects with for `reason`: the mapper's error (or what the mapper
+ * threw); `reason` itself without a mapper.
+ */
+export function mappedReason(mapper: CallOutcomeMapper<unknown> | undefined, context: unknown, reason: unknown): unknown {
+  if (mapper === undefined) return reason;
+  try {
+    return mapper.error(reason, context);
+  } catch (error) {
+    return error;
+  }
+}
+
 /** Where {@link capture} leaves a new promise's resolving functions (one executor for every call, not a closure each). */
 const captured: { resolve: (value: never) => void; reject: (reason: unknown) => void } = { resolve: noop, reject: noop };
 
@@ -174,16 +187,7 @@ export class PendingCall<T = unknown> {
 
   /** Settles {@link promise} with an error (mapped, when the call has a mapper). */
   rejectCall(reason: unknown): void {
-    const mapper = this.#mapper;
-    let mapped = reason;
-    if (mapper !== undefined) {
-      try {
-        mapped = mapper.error(reason, this.#context);
-      } catch (error) {
-        mapped = error;
-      }
-    }
-    this.#reject(mapped);
+    this.#reject(mappedReason(this.#mapper, this.#context, reason));
   }
 
   /** `true` when this call holds every later one while it is out (a `wait` or session call). */

@@ -266,7 +266,7 @@ function withClientId(message: OutgoingMessage): OutgoingMessage & { _id: string
 /** A call whose server errors become their specific classes ({@link toRocketChatError}); results as they are. */
 const ROCKETCHAT_ERRORS: CallOutcomeMapper<unknown> = {
   result: (value) => value,
-  error: (reason) => toRocketChatError(reason),
+  error: toRocketChatError,
 };
 
 /** What a realtime `sendMessage` call needs to make sense of its answer. */
@@ -284,7 +284,7 @@ const REALTIME_SEND: CallOutcomeMapper<IMessage> = {
     const { client, message, since } = context as RealtimeSend;
     return confirmEmptyAnswer(client, message._id, message.rid, since);
   },
-  error: (reason) => toRocketChatError(reason),
+  error: toRocketChatError,
 };
 
 function asOutcome(message: unknown): SendOutcome {

@@ -25,7 +25,8 @@ const MESSAGE_DATE_FIELDS = [
 
 type MutableRecord = Record<string, unknown>;
 
-function isRecord(value: unknown): value is MutableRecord {
+/** `true` for a plain record: an object that is neither an array nor a `Date`. */
+export function isRecord(value: unknown): value is MutableRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 

@@ -17,7 +17,8 @@
  * @module
  */
 import { DdpProtocolError } from '../ddp/errors.js';
-import { toDate } from './decode.js';
+import { isStringArray } from '../ddp/codec.js';
+import { isRecord, toDate } from './decode.js';
 
 /** One bound of the pruned time range. */
 interface Bound {
@@ -125,14 +126,6 @@ export class MessagesPrunedEvent {
     if (this.ignoreDiscussion && message.drid !== undefined) return false;
     return this.users.length === 0 || this.users.includes(message.u.username);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 function bound(range: Record<string, unknown>, inclusiveKey: string, exclusiveKey: string, raw: unknown): Bound | undefined {

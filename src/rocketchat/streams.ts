@@ -20,7 +20,7 @@
  */
 import type { ChangedFrame } from '../ddp/protocol.js';
 import { DdpClosedError, isDdpMethodError } from '../ddp/errors.js';
-import { RocketChatErrorCode, StreamOverflowError } from './errors.js';
+import { isRateLimitedError, StreamOverflowError, toRocketChatError } from './errors.js';
 
 /** Publication names of the streams this layer uses. */
 export const Stream = {
@@ -95,17 +95,9 @@ export function callEach(calls: readonly (() => void)[]): void {
   if (failed) throw first;
 }
 
-/** The shortest wait before subscribing again after a refusal, whatever `timeToReset` says. */
+/** The shortest wait before subscribing again after a rate-limit refusal, whatever `timeToReset` says (a zero must not make a tight loop). */
 const MIN_RETRY_MS = 50;
 
-/**
- * How long to wait before subscribing again after a `too-many-requests` refusal: the server's
- * `timeToReset` (at least {@link MIN_RETRY_MS}, so that a zero never makes a tight loop), else a second.
- */
-function retryDelay(details: unknown): number {
-  const wait = typeof details === 'object' && details !== null ? (details as { timeToReset?: unknown }).timeToReset : undefined;
-  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? Math.max(wait, MIN_RETRY_MS) : 1000;
-}
 
 /** How many pairs a hub holds before it indexes them by event name (a few are found faster in a list). */
 const INDEX_FROM = 8;
@@ -217,11 +209,12 @@ export class StreamHub {
 
   #stopped(entry: Entry, subscription: StreamSubscription, error: Error | undefined): void {
     if (entry.subscription !== subscription || this.#find(entry.stream, entry.eventName) !== entry) return; // stopped by us
-    if (error !== undefined && isDdpMethodError(error) && error.error === RocketChatErrorCode.TooManyRequests) {
+    const limited = toRocketChatError(error);
+    if (isRateLimitedError(limited)) {
       // Refused by the server's rate limit (too many subscriptions at once, e.g. after a
       // reconnect): the listeners stay, and the pair subscribes again once the limit resets.
       entry.subscription = undefined;
-      this.#retryLater(entry, retryDelay(error.details));
+      this.#retryLater(entry, Math.max(limited.retryAfterMs, MIN_RETRY_MS));
       return;
     }
     if (error !== undefined && this.parking && isDdpMethodError(error)) {

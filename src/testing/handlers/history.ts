@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { isStringArray } from '../../ddp/codec.js';
 import type { MethodCall, ServerCore } from '../core.js';
 import { internalError, matchFailed, methodError } from '../errors.js';
 import { hasPermission } from '../permissions.js';
@@ -40,7 +41,7 @@ function cleanRoomHistory(call: MethodCall): number {
   checkMaybe(excludePinned, 'boolean');
   checkMaybe(options['filesOnly'], 'boolean');
   checkMaybe(ignoreThreads, 'boolean');
-  if (fromUsers !== null && !(Array.isArray(fromUsers) && fromUsers.every((name) => typeof name === 'string'))) throw matchFailed();
+  if (fromUsers !== null && !isStringArray(fromUsers)) throw matchFailed();
   const user = requireUser(call);
   const room = core.store.room(roomId);
   if (!hasPermission(user, 'clean-channel-history') || room === undefined || !canAccessRoom(core, room, user._id)) {
