@@ -4,7 +4,7 @@ import type { DdpLogger } from '../../src/ddp/client.js';
 import { DdpLimitError, DdpMethodError, DdpProtocolError, DdpTimeoutError } from '../../src/ddp/errors.js';
 import { REDACTED } from '../../src/ddp/redact.js';
 import { leftovers, settled, waitFor } from '../helpers.js';
-import { ScriptMethodError } from './script-server.js';
+import { ScriptMethodError, type ScriptServer } from './script-server.js';
 import {
   BrowserLikeWebSocket,
   connectedPair,
@@ -22,6 +22,16 @@ function rejection(outcome: Awaited<ReturnType<typeof settled>>): unknown {
   return (outcome as { reason: unknown }).reason;
 }
 
+
+/** A method `big` that answers 2,000 characters the first time and `'small'` after. */
+function answerBigThenSmall(server: ScriptServer): void {
+  let answered = false;
+  server.method('big', () => {
+    if (answered) return 'small';
+    answered = true;
+    return 'x'.repeat(2000);
+  });
+}
 describe('method calls', () => {
   it('gives every call a unique id: "1", "2", "3"…', async () => {
     const { client, connection } = await connectedPair({ methods: { echo: (params) => params[0] } });
@@ -284,12 +294,7 @@ describe('method calls', () => {
 
   it('drops the link on an incoming frame over maxFrameBytes, then reconnects and resends', async () => {
     const server = await startServer();
-    let answered = false;
-    server.method('big', () => {
-      if (answered) return 'small';
-      answered = true;
-      return 'x'.repeat(2000);
-    });
+    answerBigThenSmall(server);
     const client = makeClient(server.url, { maxFrameBytes: 1024 });
     const statuses = recordStatuses(client);
     await client.connect();
@@ -303,12 +308,7 @@ describe('method calls', () => {
 
   it('drops the link on an oversized frame even when the WebSocket does not enforce the limit', async () => {
     const server = await startServer();
-    let answered = false;
-    server.method('big', () => {
-      if (answered) return 'small';
-      answered = true;
-      return 'x'.repeat(2000);
-    });
+    answerBigThenSmall(server);
     const client = makeClient(server.url, { maxFrameBytes: 1024, WebSocket: BrowserLikeWebSocket });
     await client.connect();
     expect(await client.call('big')).toBe('small');
