@@ -39,6 +39,14 @@ async function takeSnapshot(): Promise<Snapshot> {
   return JSON.parse(chunks.join('')) as Snapshot;
 }
 
+/** Adds one object of `bytes` to `key`'s total. */
+function tally(totals: Map<string, { bytes: number; count: number }>, key: string, bytes: number): void {
+  const entry = totals.get(key) ?? { bytes: 0, count: 0 };
+  entry.bytes += bytes;
+  entry.count += 1;
+  totals.set(key, entry);
+}
+
 /** `type:name` of every node, as the census groups them. */
 function nodeKey(data: Snapshot, index: number): string {
   const fields = data.snapshot.meta.node_fields;
@@ -89,11 +97,7 @@ function retainerChains(data: Snapshot, key: string, depth: number): Map<string,
       parts.push(`${nodeKey(data, holder.from)}.${holder.edge}`);
       at = holder.from;
     }
-    const chain = parts.join(' <- ');
-    const entry = chains.get(chain) ?? { bytes: 0, count: 0 };
-    entry.bytes += data.nodes[node + sizeAt] as number;
-    entry.count += 1;
-    chains.set(chain, entry);
+    tally(chains, parts.join(' <- '), data.nodes[node + sizeAt] as number);
   }
   return chains;
 }
@@ -101,23 +105,10 @@ function retainerChains(data: Snapshot, key: string, depth: number): Map<string,
 /** Self size and count of live heap objects, by `type:name`. */
 function heapCensus(data: Snapshot): Map<string, { bytes: number; count: number }> {
   const fields = data.snapshot.meta.node_fields;
-  const types = data.snapshot.meta.node_types[0];
   const width = fields.length;
-  const typeAt = fields.indexOf('type');
-  const nameAt = fields.indexOf('name');
   const sizeAt = fields.indexOf('self_size');
   const census = new Map<string, { bytes: number; count: number }>();
-  for (let i = 0; i < data.nodes.length; i += width) {
-    const type = types[data.nodes[i + typeAt] as number] ?? '?';
-    let name = data.strings[data.nodes[i + nameAt] as number] ?? '?';
-    if (type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'number') name = '';
-    if (name.length > 60) name = `${name.slice(0, 60)}…`;
-    const key = `${type}:${name}`;
-    const entry = census.get(key) ?? { bytes: 0, count: 0 };
-    entry.bytes += data.nodes[i + sizeAt] as number;
-    entry.count += 1;
-    census.set(key, entry);
-  }
+  for (let i = 0; i < data.nodes.length; i += width) tally(census, nodeKey(data, i), data.nodes[i + sizeAt] as number);
   return census;
 }
 
