@@ -3,8 +3,13 @@
  * send a `ping`; if nothing at all arrives within `timeoutMs` after that, it calls
  * `onTimeout`. Any inbound frame (not only a `pong`) proves the link alive.
  *
- * The class owns one timer (the silence timer, then the answer timeout while a ping is out)
- * and nothing else; `start()` always begins with `stop()`, so it can never leak one.
+ * The heartbeats of a process share their timers: every heartbeat waiting out the same
+ * duration (an interval of silence, or the time allowed for an answer) stands in one queue,
+ * in the order its wait began, and one timer per queue fires when the first of them is due
+ * (Node's own timer lists work the same way). A connection thus holds no timer of its own,
+ * only its place in a queue; an inbound frame moves it to the end of its queue, which costs
+ * a few pointer writes and never touches a timer. A queue clears its timer when its last
+ * heartbeat leaves, so a process with no running heartbeat holds no timer at all.
  *
  * @module
  */
@@ -47,13 +52,55 @@ export interface HeartbeatHost extends HeartbeatOptions {
   onTimeout(): void;
 }
 
+/** The heartbeats waiting out one duration, in the order their waits began; one timer serves them all. */
+class WaitQueue {
+  first: Heartbeat | undefined = undefined;
+  last: Heartbeat | undefined = undefined;
+  /** Fires when {@link first} is due (or a little before: it is then set again). */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** When {@link timer} fires, on the heartbeat clock. */
+  timerAt = 0;
+
+  constructor(readonly ms: number) {}
+}
+
+/** The queues of the process, by duration; a queue leaves the map when its last heartbeat does. */
+const queues = new Map<number, WaitQueue>();
+
+function queueFor(ms: number): WaitQueue {
+  let queue = queues.get(ms);
+  if (queue === undefined) {
+    queue = new WaitQueue(ms);
+    queues.set(ms, queue);
+  }
+  return queue;
+}
+
+/** Sets `queue`'s timer for its first heartbeat, unless it is already set to fire no later. */
+function armQueue(queue: WaitQueue, due: number): void {
+  if (queue.timer !== undefined) {
+    if (queue.timerAt <= due) return;
+    clearTimeout(queue.timer);
+  }
+  queue.timerAt = due;
+  queue.timer = setTimeout(queueTimerFired, Math.max(due - clock(), 1), queue);
+}
+
+function queueTimerFired(queue: WaitQueue): void {
+  queue.timer = undefined;
+  Heartbeat.expireDue(queue);
+}
+
 /** Ping-after-silence and dead-link detection for one link. */
 export class Heartbeat {
   readonly #host: HeartbeatHost;
-  /** The silence timer while `idle`; the answer timeout while `awaiting` a frame after a ping. */
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #phase: 'stopped' | 'idle' | 'awaiting' = 'stopped';
-  #lastFrameAt = 0;
+  /** When the current wait began: the last inbound frame while `idle`, the ping while `awaiting`. */
+  #since = 0;
+  /** The queue it stands in while running, and its neighbours there. */
+  #queue: WaitQueue | undefined = undefined;
+  #previous: Heartbeat | undefined = undefined;
+  #next: Heartbeat | undefined = undefined;
 
   constructor(host: HeartbeatHost) {
     this.#host = host;
@@ -71,65 +118,89 @@ export class Heartbeat {
 
   /** Starts watching (restarts if already running). */
   start(): void {
-    this.stop();
+    this.#leaveQueue();
     this.#phase = 'idle';
-    this.#lastFrameAt = clock();
-    this.#arm(Heartbeat.#silenceTimerFired, this.#host.intervalMs);
+    this.#wait(this.#host.intervalMs, clock());
   }
 
-  /** Stops watching and clears its timer. Idempotent. */
+  /** Stops watching; the heartbeat leaves its queue (whose timer goes with its last heartbeat). Idempotent. */
   stop(): void {
     this.#phase = 'stopped';
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#leaveQueue();
   }
 
-  /** Call for every inbound frame: the link is alive. Cheap: no timer is touched unless a ping is out. */
+  /** Call for every inbound frame: the link is alive. Cheap: moves the heartbeat to the end of its queue, touches no timer. */
   messageReceived(): void {
     if (this.#phase === 'stopped') return;
-    this.#lastFrameAt = clock();
-    if (this.#phase === 'awaiting') {
-      this.#phase = 'idle';
-      this.#arm(Heartbeat.#silenceTimerFired, this.#host.intervalMs);
-    }
-  }
-
-  #arm(callback: (heartbeat: Heartbeat) => void, delayMs: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(callback, delayMs, this);
-  }
-
-  // The timer's callbacks: shared functions given the heartbeat, not a closure per timer.
-  static #silenceTimerFired(heartbeat: Heartbeat): void {
-    heartbeat.#onSilence();
-  }
-
-  static #answerTimerFired(heartbeat: Heartbeat): void {
-    heartbeat.#onNoAnswer();
-  }
-
-  #onSilence(): void {
-    this.#timer = undefined;
-    if (this.#phase !== 'idle') return;
-    const silentFor = clock() - this.#lastFrameAt;
-    if (silentFor < this.#host.intervalMs) {
-      // A frame arrived since the timer was armed: wait for the rest of the interval.
-      this.#arm(Heartbeat.#silenceTimerFired, this.#host.intervalMs - silentFor);
+    const now = clock();
+    if (this.#phase === 'idle' && this.#queue?.last === this) {
+      this.#since = now; // already last: the queue stays in order
       return;
     }
-    this.#phase = 'awaiting';
-    this.#arm(Heartbeat.#answerTimerFired, this.#host.timeoutMs);
-    try {
-      this.#host.sendPing();
-    } catch {
-      // A ping that cannot be written is a dead link: the timeout will say so.
+    this.#leaveQueue();
+    this.#phase = 'idle';
+    this.#wait(this.#host.intervalMs, now);
+  }
+
+  /** Joins the end of the queue of `ms`, its wait beginning at `since`. */
+  #wait(ms: number, since: number): void {
+    const queue = queueFor(ms);
+    this.#since = since;
+    this.#queue = queue;
+    this.#previous = queue.last;
+    this.#next = undefined;
+    if (queue.last === undefined) queue.first = this;
+    else queue.last.#next = this;
+    queue.last = this;
+    armQueue(queue, since + ms);
+  }
+
+  #leaveQueue(): void {
+    const queue = this.#queue;
+    if (queue === undefined) return;
+    const previous = this.#previous;
+    const next = this.#next;
+    if (previous === undefined) queue.first = next;
+    else previous.#next = next;
+    if (next === undefined) queue.last = previous;
+    else next.#previous = previous;
+    this.#queue = undefined;
+    this.#previous = undefined;
+    this.#next = undefined;
+    if (queue.first === undefined) {
+      if (queue.timer !== undefined) clearTimeout(queue.timer);
+      queue.timer = undefined;
+      queues.delete(queue.ms);
     }
   }
 
-  #onNoAnswer(): void {
-    this.#timer = undefined;
+  /** @internal `queue`'s timer fired: every heartbeat whose wait is over moves on, then the timer is set for the next. */
+  static expireDue(queue: WaitQueue): void {
+    for (let first = queue.first; first !== undefined; first = queue.first) {
+      const due = first.#since + queue.ms;
+      if (due > clock()) {
+        armQueue(queue, due);
+        return;
+      }
+      first.#leaveQueue();
+      first.#expire();
+    }
+  }
+
+  /** Its wait is over: silence ends in a ping, an unanswered ping in a timeout. */
+  #expire(): void {
+    if (this.#phase === 'idle') {
+      this.#phase = 'awaiting';
+      this.#wait(this.#host.timeoutMs, clock());
+      try {
+        this.#host.sendPing();
+      } catch {
+        // A ping that cannot be written is a dead link: the timeout will say so.
+      }
+      return;
+    }
     if (this.#phase !== 'awaiting') return;
-    this.stop();
+    this.#phase = 'stopped';
     try {
       this.#host.onTimeout();
     } catch {

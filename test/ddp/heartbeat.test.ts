@@ -139,4 +139,51 @@ describe('Heartbeat', () => {
     expect(() => vi.advanceTimersByTime(100)).not.toThrow();
     expect(heartbeat.running).toBe(false);
   });
+  it('serves every heartbeat of a duration with one timer, each pinging after its own silence', () => {
+    const hosts = [fakeHost(), fakeHost(), fakeHost()];
+    const heartbeats = hosts.map((host) => new Heartbeat(host));
+    heartbeats[0]?.start();
+    vi.advanceTimersByTime(1_000);
+    heartbeats[1]?.start();
+    vi.advanceTimersByTime(1_000);
+    heartbeats[2]?.start();
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(10_000);
+    heartbeats[0]?.messageReceived(); // the first one now waits the longest
+    vi.advanceTimersByTime(6_499); // 17,499 ms after the second one started
+    expect(hosts.map((host) => host.pings)).toEqual([0, 0, 0]);
+    vi.advanceTimersByTime(1);
+    expect(hosts.map((host) => host.pings)).toEqual([0, 1, 0]);
+    vi.advanceTimersByTime(1_000);
+    expect(hosts.map((host) => host.pings)).toEqual([0, 1, 1]);
+    vi.advanceTimersByTime(10_000); // 17,500 ms after the first one's frame
+    expect(hosts.map((host) => host.pings)).toEqual([1, 1, 1]);
+    // Two queues now: the answer timeouts of the second and third, the silence of none.
+    heartbeats[1]?.messageReceived();
+    vi.advanceTimersByTime(5_000); // 15 s after the third's ping; the first's is 5 s old
+    expect(hosts.map((host) => host.timeouts)).toEqual([0, 0, 1]);
+    expect(heartbeats.map((heartbeat) => heartbeat.running)).toEqual([true, true, false]);
+    for (const heartbeat of heartbeats) heartbeat.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps the others on time when one stops, and idle and answer waits of the same length apart', () => {
+    const quick = { intervalMs: 100, timeoutMs: 100 };
+    const hosts = [fakeHost(quick), fakeHost(quick)];
+    const [first, second] = hosts.map((host) => new Heartbeat(host)) as [Heartbeat, Heartbeat];
+    first.start();
+    vi.advanceTimersByTime(50);
+    second.start();
+    vi.advanceTimersByTime(50);
+    expect(hosts.map((host) => host.pings)).toEqual([1, 0]);
+    first.stop(); // it was first in line, its ping out
+    vi.advanceTimersByTime(49);
+    expect(hosts.map((host) => host.pings)).toEqual([1, 0]);
+    vi.advanceTimersByTime(1);
+    expect(hosts.map((host) => host.pings)).toEqual([1, 1]);
+    expect(second.awaitingAnswer).toBe(true);
+    vi.advanceTimersByTime(100);
+    expect(hosts.map((host) => host.timeouts)).toEqual([0, 1]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
