@@ -41,7 +41,7 @@ workerMain(async () => {
   // Warm up (JIT, lazily created structures), then the measured checkpoints.
   await runPipelined(driver, Math.min(10_000, perCheckpoint), IN_FLIGHT);
   collectGarbage();
-  const start = { heapAndExternal: heapAndExternal(), listeners: listeners(client) + listeners(client.ddp), timers: timers() };
+  const start = { heapAndExternal: heapAndExternal(), listeners: listeners(client), timers: timers() };
   const checkpoints: { calls: number; heapAndExternal: number; listeners: number; timers: number; seconds: number }[] = [];
   const began = process.hrtime.bigint();
   for (let k = 1; k <= CHECKPOINTS; k++) {
@@ -50,7 +50,7 @@ workerMain(async () => {
     checkpoints.push({
       calls: k * perCheckpoint,
       heapAndExternal: heapAndExternal(),
-      listeners: listeners(client) + listeners(client.ddp),
+      listeners: listeners(client),
       timers: timers(),
       seconds: Number(process.hrtime.bigint() - began) / 1e9,
     });

@@ -32,7 +32,15 @@ import {
 import { DEFAULT_RECONNECT_OPTIONS, backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
 import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat.js';
 import { mappedReason, PendingCalls, type CallOutcomeMapper, type PendingCallsOptions } from './pending.js';
-import { SUPPORTED_DDP_VERSIONS, type ClientFrame, type ConnectFrame, type ServerFrame } from './protocol.js';
+import {
+  SUPPORTED_DDP_VERSIONS,
+  type AddedFrame,
+  type ChangedFrame,
+  type ClientFrame,
+  type ConnectFrame,
+  type RemovedFrame,
+  type ServerFrame,
+} from './protocol.js';
 import { randomId } from './random-id.js';
 import { redactFrame } from './redact.js';
 import { DdpSocket, errorCodeOf, type SocketEnd, type SocketListener, type WebSocketConstructor } from './socket.js';
@@ -252,22 +260,26 @@ interface ResolvedOptions {
   readonly callSiteStacks: boolean;
 }
 
+/** A client whatever its event map (a class built on `DdpClient` may add events). */
+type AnyDdpClient = DdpClient<any>;
+
 /**
  * What the objects below reach of their client: its private handlers, one function each.
  * Set once, by {@link DdpClient}'s static block (the only code that can see them).
  */
 interface ClientInternals {
-  opened(client: DdpClient, link: Link): void;
-  text(client: DdpClient, link: Link, text: string): void;
-  nonText(client: DdpClient, link: Link, kind: string): void;
-  ended(client: DdpClient, link: Link, end: SocketEnd): void;
-  ping(client: DdpClient, link: Link): void;
-  heartbeatTimedOut(client: DdpClient, link: Link): void;
-  heartbeatOptions(client: DdpClient): HeartbeatOptions;
-  callSiteStacks(client: DdpClient): boolean;
-  released(client: DdpClient): void;
-  unsub(client: DdpClient, id: string): void;
-  stopListenerFailed(client: DdpClient, error: unknown): void;
+  opened(client: AnyDdpClient, link: Link): void;
+  text(client: AnyDdpClient, link: Link, text: string): void;
+  nonText(client: AnyDdpClient, link: Link, kind: string): void;
+  ended(client: AnyDdpClient, link: Link, end: SocketEnd): void;
+  ping(client: AnyDdpClient, link: Link): void;
+  heartbeatTimedOut(client: AnyDdpClient, link: Link): void;
+  heartbeatOptions(client: AnyDdpClient): HeartbeatOptions;
+  callSiteStacks(client: AnyDdpClient): boolean;
+  released(client: AnyDdpClient): void;
+  unsub(client: AnyDdpClient, id: string): void;
+  stopListenerFailed(client: AnyDdpClient, error: unknown): void;
+  subscriptionEnded(client: AnyDdpClient, subscription: Subscription, error: Error | undefined): void;
 }
 
 let internals: ClientInternals;
@@ -283,7 +295,7 @@ function rejected<T>(mapper: CallOutcomeMapper<unknown> | undefined, context: un
  * needs no promise of its own on top of the call's. Set by {@link DdpClient}'s static block.
  */
 export let callMapped: <T>(
-  client: DdpClient,
+  client: AnyDdpClient,
   method: string,
   params: readonly unknown[],
   options: CallOptions,
@@ -304,7 +316,7 @@ class Link implements SocketListener, HeartbeatHost {
   session: string | undefined = undefined;
 
   constructor(
-    readonly client: DdpClient,
+    readonly client: AnyDdpClient,
     readonly version: string,
   ) {}
 
@@ -343,7 +355,7 @@ class Link implements SocketListener, HeartbeatHost {
 
 /** What the call and subscription tables report to: one per client. */
 class TablesHost implements PendingCallsOptions, SubscriptionsHost {
-  constructor(readonly client: DdpClient) {}
+  constructor(readonly client: AnyDdpClient) {}
 
   get callSiteStacks(): boolean {
     return internals.callSiteStacks(this.client);
@@ -359,6 +371,10 @@ class TablesHost implements PendingCallsOptions, SubscriptionsHost {
 
   listenerFailed(error: unknown): void {
     internals.stopListenerFailed(this.client, error);
+  }
+
+  ended(subscription: Subscription, error: Error | undefined): void {
+    internals.subscriptionEnded(this.client, subscription, error);
   }
 }
 
@@ -388,7 +404,7 @@ interface ConnectWaiter {
  * await client.close();
  * ```
  */
-export class DdpClient extends EventEmitter<DdpClientEvents> {
+export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends EventEmitter<Events> {
   /** The normalised WebSocket URL. */
   readonly url: string;
   readonly #options: ResolvedOptions;
@@ -422,6 +438,38 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     const host = new TablesHost(this);
     this.#pending = new PendingCalls(host);
     this.#subscriptions = new Subscriptions(host);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // For classes built on this one (RocketChatClient is one): hooks that cost a client
+  // nothing, unlike a listener or a registered setup.
+
+  /**
+   * Runs on every new session, before the setups of {@link addSessionSetup}, the renewed
+   * subscriptions and the (re)sent calls; a class built on this client overrides it (e.g. to
+   * log in again). A rejection is reported to the logger and does not stop the session.
+   */
+  protected setUpSession(session: DdpSession): Promise<void> | void {
+    void session;
+  }
+
+  /**
+   * Sees every `added`, `changed` and `removed` frame just before its event is emitted; a
+   * class built on this client overrides it to route documents or stream events. An
+   * exception is reported to the logger, as a listener's would be.
+   */
+  protected documentReceived(frame: AddedFrame | ChangedFrame | RemovedFrame): void {
+    void frame;
+  }
+
+  /**
+   * Called once for every subscription that ends, however it ends (as its `onStop()`
+   * listeners are, after them, with the same `error`); a class built on this client
+   * overrides it to follow the subscriptions it made without a listener on each.
+   */
+  protected subscriptionEnded(subscription: Subscription, error: Error | undefined): void {
+    void subscription;
+    void error;
   }
 
   static {
@@ -484,6 +532,13 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
       },
       stopListenerFailed(client, error) {
         client.#warn('a subscription stop listener threw', { error: messageOf(error) });
+      },
+      subscriptionEnded(client, subscription, error) {
+        try {
+          client.subscriptionEnded(subscription, error);
+        } catch (thrown) {
+          client.#warn('a subscription stop listener threw', { error: messageOf(thrown) });
+        }
       },
     };
   }
@@ -820,13 +875,14 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
         this.#subscriptions.nosub(frame.id, frame.error);
         return;
       case 'added':
-        this.#emit('added', frame);
-        return;
       case 'changed':
-        this.#emit('changed', frame);
-        return;
       case 'removed':
-        this.#emit('removed', frame);
+        try {
+          this.documentReceived(frame);
+        } catch (error) {
+          this.#warn(`a "${frame.msg}" listener threw`, { error: messageOf(error) });
+        }
+        if (this.#link === link) this.#emit(frame.msg, frame);
         return;
       case 'error':
         this.#warn(`the server reported an error: ${frame.reason}`, { offendingMessage: redactFrame(frame.offendingMessage) });
@@ -859,6 +915,11 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
 
   async #runSetups(link: Link, session: string): Promise<void> {
     const handle = this.#makeSession(link, session);
+    try {
+      await this.setUpSession(handle);
+    } catch (error) {
+      this.#warn('a session setup failed', { error: messageOf(error) });
+    }
     for (const { setup } of this.#setups ?? []) { // never changed in place: a snapshot
       if (this.#link !== link) return;
       try {
@@ -1065,7 +1126,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
     if (this.#status === status && status !== 'waiting') return;
     this.#status = status;
     try {
-      this.emit('status', status, details);
+      (this as unknown as EventEmitter<DdpClientEvents>).emit('status', status, details);
     } catch (error) {
       this.#warn('a "status" listener threw', { error: messageOf(error) });
     }
@@ -1074,7 +1135,7 @@ export class DdpClient extends EventEmitter<DdpClientEvents> {
   /** Emits to the user's listeners; one that throws is reported and never breaks the client. */
   #emit<K extends Exclude<keyof DdpClientEvents, 'status'>>(event: K, argument: Parameters<DdpClientEvents[K]>[0]): void {
     try {
-      (this.emit as (event: K, argument: unknown) => boolean)(event, argument);
+      (this.emit as unknown as (event: K, argument: unknown) => boolean)(event, argument);
     } catch (error) {
       this.#warn(`a "${event}" listener threw`, { error: messageOf(error) });
     }

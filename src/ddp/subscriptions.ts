@@ -59,6 +59,8 @@ export interface SubscriptionsHost {
   sendUnsub(id: string): void;
   /** Reports a stop listener that threw. */
   listenerFailed(error: unknown): void;
+  /** A subscription ended (after its stop listeners), with the error they were given. */
+  ended(subscription: Subscription, error: Error | undefined): void;
 }
 
 /** One entry of the table. */
@@ -171,6 +173,7 @@ export class SubscriptionEntry implements Subscription {
     this.#stopListeners = undefined;
     if (typeof listeners === 'function') this.#callListener(listeners, stopError);
     else if (listeners !== undefined) for (const listener of listeners) this.#callListener(listener, stopError);
+    this.#table.host.ended(this, stopError);
   }
 
   #callListener(listener: StopListener, error: Error | undefined): void {

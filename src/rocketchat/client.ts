@@ -1,5 +1,5 @@
 /**
- * `RocketChatClient`: Rocket.Chat's realtime API on top of one {@link DdpClient}.
+ * `RocketChatClient`: Rocket.Chat's realtime API, as a {@link DdpClient} that speaks it.
  *
  * It logs in (and logs in again with the resume token on every reconnect, before any other
  * call goes out), sends messages that are never lost, never duplicated and never
@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { EventEmitter } from 'eventemitter3';
 import { callMapped, DdpClient } from '../ddp/client.js';
 import type { DdpClientOptions, DdpLogger, DdpSession } from '../ddp/client.js';
 import {
@@ -22,9 +21,10 @@ import {
   isDdpMethodError,
 } from '../ddp/errors.js';
 import { randomId } from '../ddp/random-id.js';
-import type { ConnectionStatus, DdpClientEvents, StatusDetails } from '../ddp/status.js';
+import type { DdpClientEvents } from '../ddp/status.js';
 import type { CallOutcomeMapper } from '../ddp/pending.js';
-import type { AddedFrame } from '../ddp/protocol.js';
+import type { AddedFrame, ChangedFrame, RemovedFrame } from '../ddp/protocol.js';
+import type { Subscription } from '../ddp/subscriptions.js';
 import { buildLoginPayload, parseLoginResult } from './auth.js';
 import { decodeMessage, decodeOwnedMessage } from './decode.js';
 import { InvalidMessageError, isRateLimitedError, MessageNotDeliveredError, RocketChatErrorCode, toRocketChatError } from './errors.js';
@@ -212,10 +212,8 @@ export interface MessageDeletedEvent {
   readonly messageId: string;
 }
 
-/** The events of {@link RocketChatClient}, with their listeners' arguments. */
-export interface RocketChatClientEvents {
-  /** The connection's status changed (the `DdpClient`'s `status` event). */
-  status: DdpClientEvents['status'];
+/** The events of {@link RocketChatClient}, with their listeners' arguments: every `DdpClient` event, and these. */
+export interface RocketChatClientEvents extends DdpClientEvents {
   /** A login succeeded: an explicit `login()`, or the automatic resume after a reconnect. */
   login: (credentials: Credentials) => void;
   /** `logout()` was called; the client no longer logs in after reconnects. */
@@ -228,7 +226,10 @@ export interface RocketChatClientEvents {
    * kept and the next reconnect tries again.
    */
   loginFailed: (error: Error) => void;
-  /** A stream event of the wrong shape (not a valid message, a malformed prune) was dropped. */
+  /**
+   * The server sent something malformed, which was dropped: a frame that is not valid DDP,
+   * or a stream event of the wrong shape (not a valid message, a malformed prune).
+   */
   protocolError: (error: DdpProtocolError) => void;
 }
 
@@ -385,9 +386,7 @@ class NoticeListener implements StreamListener {
  * const sent = await client.sendMessage({ rid: 'GENERAL', msg: 'Hello' });
  * for await (const message of client.messages('GENERAL')) console.log(message.u.username, message.msg);
  */
-export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
-  /** The DDP connection underneath, for methods this class does not wrap. */
-  readonly ddp: DdpClient;
+export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
   readonly #hub: StreamHub;
   /** Made by the first notice or the first unconfirmed message. */
   #notices: NoticeBoard | undefined;
@@ -415,9 +414,8 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   #closed = false;
 
   constructor(options: RocketChatClientOptions) {
-    super();
     const { rateLimit, maxMessageLength, restUrl, fetch, ...ddpOptions } = options;
-    this.ddp = new DdpClient(ddpOptions);
+    super(ddpOptions);
     const logger = ddpOptions.logger;
     this.#restOptions =
       restUrl === undefined && fetch === undefined && logger === undefined
@@ -430,11 +428,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     }
     this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     // Streams the server refuses while the automatic re-login has failed wait for the next login.
-    this.#hub = new StreamHub(this.ddp);
-    // Methods with this client as their context: no closure per client.
-    this.ddp.on('status', this.#forwardStatus, this);
-    this.ddp.on('added', this.#noteUserDocument, this);
-    this.ddp.addSessionSetup(this.#resume.bind(this));
+    this.#hub = new StreamHub(this);
   }
 
   static {
@@ -445,8 +439,29 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     confirmEmptyAnswer = (client, messageId, rid, since) => client.#confirm(messageId, rid, since, NO_CALL_OPTIONS, NO_OUTCOME);
   }
 
-  #forwardStatus(status: ConnectionStatus, details: StatusDetails): void {
-    this.emit('status', status, details);
+  /**
+   * The DDP layer of this client: the client itself, typed as a plain `DdpClient` (every
+   * `DdpClient` method and event is the client's own). For code that takes a `DdpClient`:
+   * the client's own type is not one, since it has more events than a `DdpClient` has.
+   */
+  get ddp(): DdpClient {
+    return this as unknown as DdpClient;
+  }
+
+  /** The session setup: on every new session, log in again with the resume token, first. */
+  protected override setUpSession(session: DdpSession): Promise<void> {
+    return this.#resume(session);
+  }
+
+  /** Stream events go to the hub; the user documents the server publishes tell usernames. */
+  protected override documentReceived(frame: AddedFrame | ChangedFrame | RemovedFrame): void {
+    if (frame.msg === 'changed') this.#hub.dispatch(frame);
+    else if (frame.msg === 'added') this.#noteUserDocument(frame);
+  }
+
+  /** The hub follows the subscriptions it made. */
+  protected override subscriptionEnded(subscription: Subscription, error: Error | undefined): void {
+    this.#hub.subscriptionEnded(subscription, error);
   }
 
   #noteUserDocument(frame: AddedFrame): void {
@@ -477,11 +492,6 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     return (this.#closing ??= new AbortController()).signal;
   }
 
-  /** The connection's status (see `DdpClient.status`). */
-  get status(): ConnectionStatus {
-    return this.ddp.status;
-  }
-
   /** The result of the last successful login; `undefined` when logged out. */
   get credentials(): Credentials | undefined {
     return this.#credentials;
@@ -497,16 +507,11 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     return this.#credentials === undefined ? undefined : this.#username;
   }
 
-  /** Opens the connection (see `DdpClient.connect`). */
-  connect(options?: { retry?: boolean; signal?: AbortSignal }): Promise<void> {
-    return this.ddp.connect(options);
-  }
-
   /**
    * Closes for good: pending calls reject with `DdpClosedError`, iterators end, timers are
    * cleared. Idempotent.
    */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       (this.#closing ??= new AbortController()).abort(new DdpClosedError('the client is closed'));
@@ -514,7 +519,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       this.#pacer?.close();
       this.#notices?.close();
     }
-    await this.ddp.close();
+    await super.close();
   }
 
   // -------------------------------------------------------------------------------------
@@ -600,7 +605,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
     this.#hub.unlisten(Stream.NotifyUser, listener.eventName, listener);
   }
 
-  /** The session setup: on every new session, log in again with the resume token, first. */
+  /** Logs in again with the resume token on a new session (the session setup). */
   async #resume(session: DdpSession): Promise<void> {
     const credentials = this.#credentials;
     if (credentials === undefined || this.#closed) return;
@@ -665,7 +670,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
         if (this.#noticeListener === undefined) this.#listenToNotices();
         const outgoing = withClientId(message);
         const send: RealtimeSend = { client: this, message: outgoing, since: Date.now() };
-        return callMapped(this.ddp, 'sendMessage', [outgoing], NO_CALL_OPTIONS, REALTIME_SEND, send);
+        return callMapped(this, 'sendMessage', [outgoing], NO_CALL_OPTIONS, REALTIME_SEND, send);
       }
       return this.#sendMessage(message, transport, options ?? NO_SEND_OPTIONS);
     } catch (error) {
@@ -714,7 +719,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
       });
     }
     const rest = (this.#rest ??= new RestTransport({
-      baseUrl: this.#restOptions?.baseUrl ?? restBaseUrl(this.ddp.url),
+      baseUrl: this.#restOptions?.baseUrl ?? restBaseUrl(this.url),
       fetch: this.#restOptions?.fetch,
       logger: this.#restOptions?.logger,
     }));
@@ -1041,7 +1046,7 @@ export class RocketChatClient extends EventEmitter<RocketChatClientEvents> {
   ): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await callMapped(this.ddp, method, params, options, ROCKETCHAT_ERRORS, undefined);
+        return await callMapped(this, method, params, options, ROCKETCHAT_ERRORS, undefined);
       } catch (error) {
         if (!isRateLimitedError(error) || attempt >= retries) throw error;
         const signals = [this.#closingSignal()];

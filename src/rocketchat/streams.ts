@@ -4,7 +4,9 @@
  *
  * The server delivers every stream event as
  * `{"msg":"changed","collection":"<stream>","id":"id","fields":{"eventName":"<event>","args":[…]}}`;
- * {@link StreamHub} routes it by `collection` and `fields.eventName`. The first listener of a
+ * the client hands each such frame to {@link StreamHub.dispatch}, which routes it by
+ * `collection` and `fields.eventName`, and each subscription that ends to
+ * {@link StreamHub.subscriptionEnded} (the hub keeps no listener on the client). The first listener of a
  * pair sends the `sub` (`[eventName, { useCollection: false, args: [] }]`), the last one to
  * leave sends the `unsub`. Because a pair has exactly one subscription, and the DDP client
  * renews it with the same id after a reconnect, events are never delivered twice.
@@ -34,16 +36,15 @@ export const Stream = {
 
 /** The subscription handle the hub needs (what `DdpClient.subscribe` returns). */
 export interface StreamSubscription {
-  ready(): Promise<void>;
   stop(): void;
-  onStop(listener: (error?: Error) => void): () => void;
 }
 
-/** The part of `DdpClient` the hub uses (an `eventemitter3` emitter: listeners take a context). */
+/**
+ * The part of `DdpClient` the hub uses. The client also hands the hub its `changed` frames
+ * ({@link StreamHub.dispatch}) and its ended subscriptions ({@link StreamHub.subscriptionEnded}).
+ */
 export interface StreamTransport {
   subscribe(name: string, params?: readonly unknown[]): StreamSubscription;
-  on(event: 'changed', listener: (frame: ChangedFrame) => void, context?: unknown): unknown;
-  off(event: 'changed', listener: (frame: ChangedFrame) => void, context?: unknown): unknown;
 }
 
 /** One listener of a (stream, event name) pair. */
@@ -59,10 +60,17 @@ export interface StreamListener {
 
 const NO_LISTENERS: readonly StreamListener[] = Object.freeze([]);
 
+/** A pair's listeners: the only one (most pairs have one), or a list. */
+type Listeners = StreamListener | readonly StreamListener[];
+
+function listOf(listeners: Listeners): readonly StreamListener[] {
+  return Array.isArray(listeners) ? listeners : [listeners as StreamListener];
+}
+
 /** One (stream, event name) pair. */
 class Entry {
   /** Replaced (never changed) when a listener comes or goes, so that a dispatch can walk it as it was. */
-  listeners: readonly StreamListener[] = NO_LISTENERS;
+  listeners: Listeners = NO_LISTENERS;
   /** `undefined` while the entry is parked (waiting for a login to subscribe again). */
   subscription: StreamSubscription | undefined = undefined;
   /** The next entry of the hub's list. */
@@ -129,7 +137,6 @@ export class StreamHub {
 
   constructor(transport: StreamTransport) {
     this.#transport = transport;
-    transport.on('changed', this.#dispatch, this);
   }
 
   /** How many subscriptions are live (for tests and diagnostics); parked ones do not count. */
@@ -166,7 +173,8 @@ export class StreamHub {
       this.#add(entry);
       this.#subscribe(entry);
     }
-    if (!entry.listeners.includes(listener)) entry.listeners = entry.listeners.concat(listener);
+    const listeners = listOf(entry.listeners);
+    if (!listeners.includes(listener)) entry.listeners = listeners.length === 0 ? listener : listeners.concat(listener);
     const current = entry;
     return () => this.#unlisten(current, listener);
   }
@@ -190,25 +198,33 @@ export class StreamHub {
 
   /** Removes one listener of a pair (and unsubscribes when it was the last one). */
   #unlisten(entry: Entry, listener: StreamListener): void {
-    const index = entry.listeners.indexOf(listener);
+    const listeners = listOf(entry.listeners);
+    const index = listeners.indexOf(listener);
     if (index === -1) return;
-    entry.listeners = entry.listeners.length === 1 ? NO_LISTENERS : entry.listeners.filter((_, at) => at !== index);
-    if (entry.listeners.length > 0 || !this.#remove(entry)) return;
+    const left = listeners.filter((_, at) => at !== index);
+    entry.listeners = left.length === 1 ? (left[0] as StreamListener) : left.length === 0 ? NO_LISTENERS : left;
+    if (left.length > 0 || !this.#remove(entry)) return;
     this.#cancelRetry(entry);
     entry.subscription?.stop();
   }
 
   #subscribe(entry: Entry): void {
     this.#cancelRetry(entry);
-    const subscription = this.#transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
-    entry.subscription = subscription;
-    // Nobody asks for `ready()`: the outcome is reported through onStop, and a refused `ready()`
-    // that was never asked for is not reported as unhandled.
-    subscription.onStop((error) => this.#stopped(entry, subscription, error));
+    // Nobody asks for `ready()`: the outcome comes through subscriptionEnded, and a refused
+    // `ready()` that was never asked for is not reported as unhandled.
+    entry.subscription = this.#transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
   }
 
-  #stopped(entry: Entry, subscription: StreamSubscription, error: Error | undefined): void {
-    if (entry.subscription !== subscription || this.#find(entry.stream, entry.eventName) !== entry) return; // stopped by us
+  /**
+   * A subscription of the transport ended (any subscription: the hub picks out its own). One
+   * the hub stopped itself has left the table already; one the server ended or refused ends
+   * its pair's listeners, or waits for a login or the rate limit to subscribe again.
+   */
+  subscriptionEnded(subscription: StreamSubscription, error: Error | undefined): void {
+    if (this.#closed) return;
+    let entry = this.#head;
+    while (entry !== undefined && entry.subscription !== subscription) entry = entry.after;
+    if (entry === undefined) return; // not ours, or stopped by us
     const limited = toRocketChatError(error);
     if (isRateLimitedError(limited)) {
       // Refused by the server's rate limit (too many subscriptions at once, e.g. after a
@@ -222,7 +238,7 @@ export class StreamHub {
       return;
     }
     this.#remove(entry);
-    const ending = entry.listeners;
+    const ending = listOf(entry.listeners);
     entry.listeners = NO_LISTENERS;
     callEach(ending.map((each) => () => each.onEnd?.(error)));
   }
@@ -253,7 +269,6 @@ export class StreamHub {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#transport.off('changed', this.#dispatch, this);
     for (const timer of this.#retries?.values() ?? []) clearTimeout(timer);
     this.#retries = undefined;
     const entries: Entry[] = [];
@@ -262,7 +277,7 @@ export class StreamHub {
     this.#count = 0;
     this.#index = undefined;
     for (const entry of entries) {
-      const ending = entry.listeners;
+      const ending = listOf(entry.listeners);
       entry.listeners = NO_LISTENERS;
       for (const listener of ending) {
         try {
@@ -275,7 +290,8 @@ export class StreamHub {
   }
 
   /** A `changed` frame of the transport: to the listeners of its (stream, event name) pair. */
-  #dispatch(frame: ChangedFrame): void {
+  dispatch(frame: ChangedFrame): void {
+    if (this.#closed) return;
     const fields = frame.fields;
     const eventName = fields?.['eventName'];
     if (typeof eventName !== 'string') return;
@@ -284,12 +300,12 @@ export class StreamHub {
     const rawArgs = fields?.['args'];
     const args: readonly unknown[] = Array.isArray(rawArgs) ? rawArgs : [];
     const listeners = entry.listeners;
-    if (listeners.length === 1) {
-      listeners[0]?.onEvent(args);
+    if (!Array.isArray(listeners)) {
+      (listeners as StreamListener).onEvent(args);
       return;
     }
     callEach(listeners.map((listener) => () => {
-      if (entry.listeners === listeners || entry.listeners.includes(listener)) listener.onEvent(args);
+      if (entry.listeners === listeners || listOf(entry.listeners).includes(listener)) listener.onEvent(args);
     }));
   }
 

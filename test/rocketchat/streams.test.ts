@@ -1,4 +1,3 @@
-import { EventEmitter } from 'eventemitter3';
 import { describe, expect, it, vi } from 'vitest';
 import { DdpMethodError } from '../../src/ddp/errors.js';
 import type { ChangedFrame } from '../../src/ddp/protocol.js';
@@ -7,45 +6,50 @@ import { MessageIterator, StreamHub } from '../../src/rocketchat/streams.js';
 import type { StreamSubscription, StreamTransport } from '../../src/rocketchat/streams.js';
 
 /** A transport that records subscriptions; the hub's unit tests need no socket. */
-class RecordingTransport extends EventEmitter<{ changed: (frame: ChangedFrame) => void }> implements StreamTransport {
+class RecordingTransport implements StreamTransport {
   readonly subs: { name: string; params: readonly unknown[]; stopped: boolean; end(error?: Error): void }[] = [];
+  /** The hub fed by this transport, as a client feeds its own. */
+  hub: StreamHub | undefined;
 
   subscribe(name: string, params: readonly unknown[] = []): StreamSubscription {
-    const stopListeners: ((error?: Error) => void)[] = [];
-    const record = {
-      name,
-      params,
-      stopped: false,
-      end(error?: Error) {
-        for (const listener of stopListeners.splice(0)) listener(error);
-      },
-    };
-    this.subs.push(record);
-    return {
-      ready: () => Promise.resolve(),
+    let ended = false;
+    const subscription: StreamSubscription = {
       stop: () => {
         record.stopped = true;
         record.end();
       },
-      onStop: (listener) => {
-        stopListeners.push(listener);
-        return () => {
-          const index = stopListeners.indexOf(listener);
-          if (index >= 0) stopListeners.splice(index, 1);
-        };
+    };
+    const record = {
+      name,
+      params,
+      stopped: false,
+      end: (error?: Error) => {
+        if (ended) return;
+        ended = true;
+        this.hub?.subscriptionEnded(subscription, error);
       },
     };
+    this.subs.push(record);
+    return subscription;
   }
 
   event(collection: string, eventName: string, ...args: unknown[]): void {
-    this.emit('changed', { msg: 'changed', collection, id: 'id', fields: { eventName, args } });
+    const frame: ChangedFrame = { msg: 'changed', collection, id: 'id', fields: { eventName, args } };
+    this.hub?.dispatch(frame);
   }
+}
+
+/** A hub over a {@link RecordingTransport} that feeds it. */
+function hubOver(transport: RecordingTransport): StreamHub {
+  const hub = new StreamHub(transport);
+  transport.hub = hub;
+  return hub;
 }
 
 describe('StreamHub', () => {
   it('shares one subscription per stream and event name, and unsubscribes with the last listener', () => {
     const transport = new RecordingTransport();
-    const hub = new StreamHub(transport);
+    const hub = hubOver(transport);
     const seen: string[] = [];
     const stopA = hub.listen('stream-room-messages', 'GENERAL', { onEvent: (args) => seen.push(`a:${String(args[0])}`) });
     const stopB = hub.listen('stream-room-messages', 'GENERAL', { onEvent: (args) => seen.push(`b:${String(args[0])}`) });
@@ -71,7 +75,7 @@ describe('StreamHub', () => {
     vi.useFakeTimers();
     try {
       const transport = new RecordingTransport();
-      const hub = new StreamHub(transport);
+      const hub = hubOver(transport);
       const ends: unknown[] = [];
       hub.listen('stream-room-messages', 'R1', { onEvent: () => undefined, onEnd: (error) => ends.push(error) });
       const stopR2 = hub.listen('stream-room-messages', 'R2', { onEvent: () => undefined });
@@ -97,7 +101,7 @@ describe('StreamHub', () => {
 
   it('ends every listener with the error when the server ends the subscription, and subscribes anew next time', () => {
     const transport = new RecordingTransport();
-    const hub = new StreamHub(transport);
+    const hub = hubOver(transport);
     const ends: unknown[] = [];
     hub.listen('stream-room-messages', 'GENERAL', { onEvent: () => {}, onEnd: (error) => ends.push(error) });
     hub.listen('stream-room-messages', 'GENERAL', { onEvent: () => {}, onEnd: (error) => ends.push(error) });
@@ -105,17 +109,22 @@ describe('StreamHub', () => {
     transport.subs[0]?.end(refusal);
     expect(ends).toEqual([refusal, refusal]);
     expect(hub.size).toBe(0);
-    hub.listen('stream-room-messages', 'GENERAL', { onEvent: () => {} });
+    const heard: unknown[] = [];
+    hub.listen('stream-room-messages', 'GENERAL', { onEvent: (args) => heard.push(args[0]) });
     expect(transport.subs).toHaveLength(2);
+    transport.event('stream-room-messages', 'GENERAL', 1);
     hub.close();
-    expect(transport.listenerCount('changed')).toBe(0);
+    transport.event('stream-room-messages', 'GENERAL', 2); // after close: nobody hears it
+    transport.subs[1]?.end(refusal); // nor of its end
+    expect(heard).toEqual([1]);
+    expect(ends).toEqual([refusal, refusal]);
   });
 });
 
 describe('StreamHub with many streams', () => {
   it('routes events and unsubscribes by stream and event name past a dozen pairs', () => {
     const transport = new RecordingTransport();
-    const hub = new StreamHub(transport);
+    const hub = hubOver(transport);
     const seen: string[] = [];
     const stops: (() => void)[] = [];
     for (let room = 0; room < 12; room++) {
