@@ -69,6 +69,28 @@ interface SendOutcome {
   readonly lost?: Error;
 }
 
+/**
+ * What the client keeps of a login: the {@link Credentials}, with the expiry as a time rather
+ * than a `Date` (a `Date` costs about 100 bytes a client). The `Credentials` handed out are
+ * made from it, a new object each time: changing one changes nothing here.
+ */
+interface Login {
+  readonly userId: string;
+  readonly token: string;
+  /** `Date.getTime()` of `tokenExpires`; `null` when the token never expires. */
+  readonly tokenExpiresAt: number | null;
+}
+
+function loginOf(credentials: Credentials): Login {
+  const { userId, token, tokenExpires } = credentials;
+  return { userId, token, tokenExpiresAt: tokenExpires === null ? null : tokenExpires.getTime() };
+}
+
+function credentialsOf(login: Login): Credentials {
+  const { userId, token, tokenExpiresAt } = login;
+  return { userId, token, tokenExpires: tokenExpiresAt === null ? null : new Date(tokenExpiresAt) };
+}
+
 /** Options of {@link RocketChatClient}: every {@link DdpClientOptions} option, plus these. */
 export interface RocketChatClientOptions extends DdpClientOptions {
   /**
@@ -404,7 +426,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
   readonly #callTimeoutMs: number;
   /** Aborted by `close()`: ends REST requests in flight. Made by the first REST send (or `close()`). */
   #closing: AbortController | undefined;
-  #credentials: Credentials | undefined;
+  #login: Login | undefined;
   /** The logged-in user's username, when known (needed to send typing notices). */
   #username: string | undefined;
   /** The last user document the server published (it comes before the login result). */
@@ -468,7 +490,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     const username = frame.fields?.['username'];
     if (frame.collection === 'users' && typeof username === 'string') {
       this.#lastUserDocument = { id: frame.id, username };
-      if (frame.id === this.#credentials?.userId) this.#username = username;
+      if (frame.id === this.#login?.userId) this.#username = username;
     }
   }
 
@@ -492,19 +514,23 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     return (this.#closing ??= new AbortController()).signal;
   }
 
-  /** The result of the last successful login; `undefined` when logged out. */
+  /**
+   * The result of the last successful login (after a reconnect, of the automatic one);
+   * `undefined` when logged out. A new object on each read: changing it changes nothing.
+   */
   get credentials(): Credentials | undefined {
-    return this.#credentials;
+    const login = this.#login;
+    return login === undefined ? undefined : credentialsOf(login);
   }
 
   /** The logged-in user's id; `undefined` when logged out. */
   get userId(): string | undefined {
-    return this.#credentials?.userId;
+    return this.#login?.userId;
   }
 
   /** The logged-in user's username, when the server or the login told it. */
   get username(): string | undefined {
-    return this.#credentials === undefined ? undefined : this.#username;
+    return this.#login === undefined ? undefined : this.#username;
   }
 
   /**
@@ -547,8 +573,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
       username = credentials.username;
     }
     if (this.#lastUserDocument?.id === parsed.userId) username = this.#lastUserDocument.username;
-    this.#loggedIn(parsed, username);
-    return parsed;
+    return this.#loggedIn(loginOf(parsed), username);
   }
 
   /**
@@ -556,7 +581,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
    * reconnects. Emits `logout`.
    */
   async logout(): Promise<void> {
-    const wasLoggedIn = this.#credentials !== undefined;
+    const wasLoggedIn = this.#login !== undefined;
     this.#clearLogin();
     this.#hub.parking = false;
     try {
@@ -566,19 +591,22 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     }
   }
 
-  #loggedIn(credentials: Credentials, username: string | undefined): void {
-    const previousUser = this.#credentials?.userId;
-    this.#credentials = credentials;
-    if (username !== undefined || previousUser !== credentials.userId) this.#username = username;
+  /** Keeps `login`, and tells of it: the `login` event and the caller get the same {@link Credentials}. */
+  #loggedIn(login: Login, username: string | undefined): Credentials {
+    const previousUser = this.#login?.userId;
+    this.#login = login;
+    if (username !== undefined || previousUser !== login.userId) this.#username = username;
     // Another user's notices are not this one's: the next send subscribes to the new user's.
-    if (previousUser !== credentials.userId) this.#stopNotices();
+    if (previousUser !== login.userId) this.#stopNotices();
     this.#hub.parking = false;
     this.#hub.resumeParked();
+    const credentials = credentialsOf(login);
     this.emit('login', credentials);
+    return credentials;
   }
 
   #clearLogin(): void {
-    this.#credentials = undefined;
+    this.#login = undefined;
     this.#username = undefined;
     this.#stopNotices();
   }
@@ -591,9 +619,9 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
    * end before the next frame: the subscription is in place before the message is handled.
    */
   #listenToNotices(): void {
-    const credentials = this.#credentials;
-    if (credentials === undefined || this.#noticeListener !== undefined || this.#closed) return;
-    const listener = new NoticeListener(this, `${credentials.userId}/message`);
+    const login = this.#login;
+    if (login === undefined || this.#noticeListener !== undefined || this.#closed) return;
+    const listener = new NoticeListener(this, `${login.userId}/message`);
     this.#noticeListener = listener;
     this.#hub.listen(Stream.NotifyUser, listener.eventName, listener);
   }
@@ -607,17 +635,17 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
 
   /** Logs in again with the resume token on a new session (the session setup). */
   async #resume(session: DdpSession): Promise<void> {
-    const credentials = this.#credentials;
-    if (credentials === undefined || this.#closed) return;
+    const login = this.#login;
+    if (login === undefined || this.#closed) return;
     try {
-      const result = await session.call('login', [{ resume: credentials.token }]);
-      const parsed = parseLoginResult(result);
-      if (this.#credentials !== credentials) return; // a login or logout happened meanwhile
-      this.#loggedIn({ ...parsed, tokenExpires: parsed.tokenExpires ?? credentials.tokenExpires }, undefined);
+      const result = await session.call('login', [{ resume: login.token }]);
+      const renewed = loginOf(parseLoginResult(result));
+      if (this.#login !== login) return; // a login or logout happened meanwhile
+      this.#loggedIn(renewed.tokenExpiresAt === null ? { ...renewed, tokenExpiresAt: login.tokenExpiresAt } : renewed, undefined);
     } catch (error) {
       // The link dropped during the setup: it runs again on the next session.
       if (isDdpConnectionError(error) || isDdpClosedError(error) || this.#closed) return;
-      if (this.#credentials !== credentials) return;
+      if (this.#login !== login) return;
       if (isDdpMethodError(error) || error instanceof DdpProtocolError) {
         this.#clearLogin();
         this.#hub.parking = true;
@@ -712,7 +740,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     previewUrls: readonly string[] | undefined,
     callOptions: { signal?: AbortSignal; timeoutMs?: number },
   ): Promise<SendOutcome> {
-    const credentials = this.#credentials;
+    const credentials = this.#login;
     if (credentials === undefined) {
       throw new DdpMethodError(RocketChatErrorCode.InvalidUser, 'Invalid user (log in before sending messages)', undefined, {
         method: REST_SEND_MESSAGE,

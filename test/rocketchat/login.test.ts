@@ -53,6 +53,23 @@ describe('login', () => {
     ]);
   });
 
+  it('hands out copies of the credentials: changing one changes neither the client nor its next resume', async () => {
+    const { server, client } = await loggedIn();
+    const first = client.credentials as { -readonly [K in keyof Credentials]: Credentials[K] };
+    const { token } = first;
+    const expiresAt = (first.tokenExpires as Date).getTime();
+    expect(client.credentials).not.toBe(first);
+    expect(client.credentials).toEqual(first);
+    first.token = 'tampered';
+    (first.tokenExpires as Date).setTime(0);
+    expect(client.credentials).toEqual({ userId: first.userId, token, tokenExpires: new Date(expiresAt) });
+    const [firstConnection] = server.connections;
+    server.dropAllConnections();
+    const second = await waitFor(() => server.connections.find((connection) => connection !== firstConnection && connection.userId !== undefined));
+    const resumes = second.received.filter((frame) => frame.msg === 'method' && frame.method === 'login');
+    expect(resumes).toMatchObject([{ params: [{ resume: token }] }]);
+  });
+
   it('logs in by e-mail address', async () => {
     const server = await startServer();
     const bot = server.addUser({ username: 'bot', password: 'pass', email: 'bot@example.com' });
