@@ -30,7 +30,7 @@ import {
   type DdpConnectionErrorCode,
 } from './errors.js';
 import { DEFAULT_RECONNECT_OPTIONS, backoffDelay, resolveReconnectOptions, type ReconnectOptions } from './backoff.js';
-import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatHost, type HeartbeatOptions } from './heartbeat.js';
+import { DEFAULT_HEARTBEAT_OPTIONS, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { mappedReason, PendingCalls, type CallOutcomeMapper, type PendingCallsOptions } from './pending.js';
 import {
   SUPPORTED_DDP_VERSIONS,
@@ -307,7 +307,7 @@ export let callMapped: <T>(
  * One socket and what the client knows about it. It is also what the socket and the
  * heartbeat report to (one object per link rather than a closure per callback).
  */
-class Link implements SocketListener, HeartbeatHost {
+class Link extends Heartbeat implements SocketListener {
   socket: DdpSocket | undefined = undefined;
   /** The server answered `connected`. */
   connected = false;
@@ -318,7 +318,9 @@ class Link implements SocketListener, HeartbeatHost {
   constructor(
     readonly client: AnyDdpClient,
     readonly version: string,
-  ) {}
+  ) {
+    super();
+  }
 
   get intervalMs(): number {
     return internals.heartbeatOptions(this.client).intervalMs;
@@ -344,11 +346,11 @@ class Link implements SocketListener, HeartbeatHost {
     internals.ended(this.client, this, end);
   }
 
-  sendPing(): void {
+  protected sendPing(): void {
     internals.ping(this.client, this);
   }
 
-  onTimeout(): void {
+  protected onTimeout(): void {
     internals.heartbeatTimedOut(this.client, this);
   }
 }
@@ -412,7 +414,6 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   #link: Link | undefined;
   /** The connect timeout while `connecting`, the retry delay while `waiting` (never both). */
   #linkTimer: ReturnType<typeof setTimeout> | undefined;
-  #heartbeat: Heartbeat | undefined;
   #retries = 0;
   #version: string = SUPPORTED_DDP_VERSIONS[0];
   /** Versions proposed since the last session (or `connect()`); none while connected. */
@@ -494,7 +495,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       nonText(client, link, kind) {
         try {
           if (client.#link !== link) return;
-          client.#heartbeat?.messageReceived();
+          link.messageReceived();
           client.#protocolError(new DdpProtocolError(`received a ${kind}; DDP frames are text`));
         } catch (error) {
           client.#internalError(error);
@@ -819,7 +820,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
 
   #onText(link: Link, text: string): void {
     if (this.#link !== link) return;
-    this.#heartbeat?.messageReceived();
+    link.messageReceived();
     const maxBytes = this.#options.maxFrameBytes;
     if (exceedsBytes(text, maxBytes)) {
       this.#lose(link, {
@@ -899,10 +900,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     this.#retries = 0;
     this.#versionsTried = undefined;
     this.#everConnected = true;
-    if (this.#options.heartbeat !== false && link.version !== 'pre1') {
-      this.#heartbeat = new Heartbeat(link);
-      this.#heartbeat.start();
-    }
+    if (this.#options.heartbeat !== false && link.version !== 'pre1') link.startHeartbeat();
     this.#setStatus('connected', {});
     if (this.#link !== link) return;
     this.#settleWaiters(undefined, undefined);
@@ -1034,9 +1032,9 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
    */
   #teardown(link: Link | undefined, mode: 'cut' | 'polite'): Promise<void> {
     this.#clearLinkTimer();
-    this.#heartbeat?.stop();
-    this.#heartbeat = undefined;
+    this.#link?.stopHeartbeat();
     if (link === undefined) return Promise.resolve();
+    link.stopHeartbeat();
     if (this.#link === link) this.#link = undefined;
     link.gateOpen = false;
     const socket = link.socket;

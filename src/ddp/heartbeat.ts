@@ -11,6 +11,9 @@
  * a few pointer writes and never touches a timer. A queue clears its timer when its last
  * heartbeat leaves, so a process with no running heartbeat holds no timer at all.
  *
+ * {@link Heartbeat} is a base class: the link it keeps alive extends it, so that its state
+ * lives in the link's own object (one object per connection rather than two).
+ *
  * @module
  */
 
@@ -44,13 +47,6 @@ function clock(): number {
   return Date.now() - EPOCH;
 }
 
-/** What a {@link Heartbeat} needs from its owner. */
-export interface HeartbeatHost extends HeartbeatOptions {
-  /** Sends `{"msg":"ping"}`. */
-  sendPing(): void;
-  /** No frame arrived within `timeoutMs` of a ping: the link is dead. */
-  onTimeout(): void;
-}
 
 /** The heartbeats waiting out one duration, in the order their waits began; one timer serves them all. */
 class WaitQueue {
@@ -91,9 +87,18 @@ function queueTimerFired(queue: WaitQueue): void {
   Heartbeat.expireDue(queue);
 }
 
-/** Ping-after-silence and dead-link detection for one link. */
-export class Heartbeat {
-  readonly #host: HeartbeatHost;
+/**
+ * Ping-after-silence and dead-link detection for one link: the base class of the link, which
+ * gives the timing and does the pinging.
+ */
+export abstract class Heartbeat implements HeartbeatOptions {
+  abstract readonly intervalMs: number;
+  abstract readonly timeoutMs: number;
+  /** Sends `{"msg":"ping"}`. */
+  protected abstract sendPing(): void;
+  /** No frame arrived within `timeoutMs` of a ping: the link is dead. */
+  protected abstract onTimeout(): void;
+
   #phase: 'stopped' | 'idle' | 'awaiting' = 'stopped';
   /** When the current wait began: the last inbound frame while `idle`, the ping while `awaiting`. */
   #since = 0;
@@ -102,12 +107,8 @@ export class Heartbeat {
   #previous: Heartbeat | undefined = undefined;
   #next: Heartbeat | undefined = undefined;
 
-  constructor(host: HeartbeatHost) {
-    this.#host = host;
-  }
-
-  /** `true` between `start()` and `stop()`. */
-  get running(): boolean {
+  /** `true` between `startHeartbeat()` and `stopHeartbeat()`. */
+  get heartbeatRunning(): boolean {
     return this.#phase !== 'stopped';
   }
 
@@ -117,14 +118,14 @@ export class Heartbeat {
   }
 
   /** Starts watching (restarts if already running). */
-  start(): void {
+  startHeartbeat(): void {
     this.#leaveQueue();
     this.#phase = 'idle';
-    this.#wait(this.#host.intervalMs, clock());
+    this.#wait(this.intervalMs, clock());
   }
 
   /** Stops watching; the heartbeat leaves its queue (whose timer goes with its last heartbeat). Idempotent. */
-  stop(): void {
+  stopHeartbeat(): void {
     this.#phase = 'stopped';
     this.#leaveQueue();
   }
@@ -139,7 +140,7 @@ export class Heartbeat {
     }
     this.#leaveQueue();
     this.#phase = 'idle';
-    this.#wait(this.#host.intervalMs, now);
+    this.#wait(this.intervalMs, now);
   }
 
   /** Joins the end of the queue of `ms`, its wait beginning at `since`. */
@@ -191,9 +192,9 @@ export class Heartbeat {
   #expire(): void {
     if (this.#phase === 'idle') {
       this.#phase = 'awaiting';
-      this.#wait(this.#host.timeoutMs, clock());
+      this.#wait(this.timeoutMs, clock());
       try {
-        this.#host.sendPing();
+        this.sendPing();
       } catch {
         // A ping that cannot be written is a dead link: the timeout will say so.
       }
@@ -202,7 +203,7 @@ export class Heartbeat {
     if (this.#phase !== 'awaiting') return;
     this.#phase = 'stopped';
     try {
-      this.#host.onTimeout();
+      this.onTimeout();
     } catch {
       // A timer callback never throws.
     }

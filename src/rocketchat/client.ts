@@ -60,6 +60,26 @@ const DEFAULT_PACING: Required<RateLimitOptions> = Object.freeze({ ...DEFAULT_RA
 /** `DdpClient`'s default `callTimeoutMs`, which REST sends follow too. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
+/** What the client's sends need of its options. */
+interface Settings {
+  readonly maxMessageLength: number;
+  /** The timeout of REST sends, which follow the DDP calls'. */
+  readonly callTimeoutMs: number;
+  /** The `restUrl` option, checked; `undefined`: derived from `url`. */
+  readonly restBaseUrl: string | undefined;
+  readonly fetch: typeof fetch | undefined;
+  readonly logger: DdpLogger | undefined;
+}
+
+/** The settings of a client that leaves every one of them out: shared by every such client. */
+const DEFAULT_SETTINGS: Settings = Object.freeze({
+  maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH,
+  callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+  restBaseUrl: undefined,
+  fetch: undefined,
+  logger: undefined,
+});
+
 /** What one send attempt gave: the stored message, nothing (confirm it), or a refusal to confirm. */
 interface SendOutcome {
   readonly message?: unknown;
@@ -416,39 +436,43 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
   readonly #pacing: Required<RateLimitOptions> | undefined;
   /** Paces the sends when {@link #pacing} is on; made by the first send. */
   #pacer: SendPacer | undefined;
-  readonly #maxMessageLength: number;
+  readonly #settings: Settings;
   /** Made by the first message sent over REST. */
   #rest: RestTransport | undefined;
-  /** The `restUrl` (checked), `fetch` and `logger` options, when any was given. */
-  readonly #restOptions:
-    | { readonly baseUrl: string | undefined; readonly fetch: typeof fetch | undefined; readonly logger: DdpLogger | undefined }
-    | undefined;
-  readonly #callTimeoutMs: number;
-  /** Aborted by `close()`: ends REST requests in flight. Made by the first REST send (or `close()`). */
+  /**
+   * Aborted by `close()` (and by nothing else: the client is closed once it is aborted): ends
+   * REST requests in flight. Made by the first REST send (or `close()`).
+   */
   #closing: AbortController | undefined;
   #login: Login | undefined;
   /** The logged-in user's username, when known (needed to send typing notices). */
   #username: string | undefined;
-  /** The last user document the server published (it comes before the login result). */
+  /**
+   * The last user document the server published that is not the logged-in user's: it comes
+   * before the login result, which takes the username from it (and drops it).
+   */
   #lastUserDocument: { id: string; username: string } | undefined;
   /** The listener of the logged-in user's notices, from the first message they send on. */
   #noticeListener: NoticeListener | undefined;
-  #closed = false;
 
   constructor(options: RocketChatClientOptions) {
     const { rateLimit, maxMessageLength, restUrl, fetch, ...ddpOptions } = options;
     super(ddpOptions);
-    const logger = ddpOptions.logger;
-    this.#restOptions =
-      restUrl === undefined && fetch === undefined && logger === undefined
-        ? undefined
-        : { baseUrl: restUrl === undefined ? undefined : normalizeRestUrl(restUrl), fetch, logger };
-    this.#callTimeoutMs = ddpOptions.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const { logger, callTimeoutMs } = ddpOptions;
+    this.#settings =
+      maxMessageLength === undefined && restUrl === undefined && fetch === undefined && logger === undefined && callTimeoutMs === undefined
+        ? DEFAULT_SETTINGS
+        : Object.freeze({
+            maxMessageLength: maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH,
+            callTimeoutMs: callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+            restBaseUrl: restUrl === undefined ? undefined : normalizeRestUrl(restUrl),
+            fetch,
+            logger,
+          });
     this.#pacing = rateLimit === false ? undefined : rateLimit === undefined ? DEFAULT_PACING : { ...DEFAULT_PACING, ...withoutUndefined(rateLimit) };
     if (this.#pacing !== undefined && !(this.#pacing.messagesPerSecond >= 1)) {
       throw new RangeError('rateLimit.messagesPerSecond must be at least 1');
     }
-    this.#maxMessageLength = maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     // Streams the server refuses while the automatic re-login has failed wait for the next login.
     this.#hub = new StreamHub(this);
   }
@@ -488,10 +512,9 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
 
   #noteUserDocument(frame: AddedFrame): void {
     const username = frame.fields?.['username'];
-    if (frame.collection === 'users' && typeof username === 'string') {
-      this.#lastUserDocument = { id: frame.id, username };
-      if (frame.id === this.#login?.userId) this.#username = username;
-    }
+    if (frame.collection !== 'users' || typeof username !== 'string') return;
+    if (frame.id === this.#login?.userId) this.#username = username;
+    else this.#lastUserDocument = { id: frame.id, username };
   }
 
   #sendPacer(pacing: Required<RateLimitOptions>): SendPacer {
@@ -508,6 +531,10 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
       if (this.#closed) this.#notices.close();
     }
     return this.#notices;
+  }
+
+  get #closed(): boolean {
+    return this.#closing?.signal.aborted === true;
   }
 
   #closingSignal(): AbortSignal {
@@ -539,7 +566,6 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
    */
   override async close(): Promise<void> {
     if (!this.#closed) {
-      this.#closed = true;
       (this.#closing ??= new AbortController()).abort(new DdpClosedError('the client is closed'));
       this.#hub.close();
       this.#pacer?.close();
@@ -573,6 +599,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
       username = credentials.username;
     }
     if (this.#lastUserDocument?.id === parsed.userId) username = this.#lastUserDocument.username;
+    this.#lastUserDocument = undefined;
     return this.#loggedIn(loginOf(parsed), username);
   }
 
@@ -688,7 +715,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
    */
   sendMessage(message: OutgoingMessage, options?: SendMessageOptions): Promise<IMessage> {
     try {
-      const transport = checkOutgoingMessage(message, this.#maxMessageLength);
+      const transport = checkOutgoingMessage(message, this.#settings.maxMessageLength);
       if (
         transport === 'realtime' &&
         this.#pacing === undefined &&
@@ -747,15 +774,15 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
       });
     }
     const rest = (this.#rest ??= new RestTransport({
-      baseUrl: this.#restOptions?.baseUrl ?? restBaseUrl(this.url),
-      fetch: this.#restOptions?.fetch,
-      logger: this.#restOptions?.logger,
+      baseUrl: this.#settings.restBaseUrl ?? restBaseUrl(this.url),
+      fetch: this.#settings.fetch,
+      logger: this.#settings.logger,
     }));
     const outcome = await rest.sendMessage(message as unknown as Record<string, unknown>, {
       credentials,
       previewUrls,
       signal: callOptions.signal,
-      timeoutMs: callOptions.timeoutMs ?? this.#callTimeoutMs,
+      timeoutMs: callOptions.timeoutMs ?? this.#settings.callTimeoutMs,
       closed: this.#closingSignal(),
     });
     switch (outcome.kind) {
@@ -988,7 +1015,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     if (typeof message?._id !== 'string' || message._id === '') {
       throw new InvalidMessageError('_id', 'updateMessage: "_id" must be a non-empty string');
     }
-    validateOutgoingMessage({ rid: message.rid, msg: message.msg }, { maxMessageLength: this.#maxMessageLength });
+    validateOutgoingMessage({ rid: message.rid, msg: message.msg }, { maxMessageLength: this.#settings.maxMessageLength });
     await this.#call('updateMessage', [{ _id: message._id, rid: message.rid, msg: message.msg }]);
   }
 

@@ -125,18 +125,21 @@ export class StreamHub {
    * automatic re-login has failed, so that logging in again brings every stream back.
    */
   parking = false;
-  readonly #transport: StreamTransport;
+  /** `undefined` once the hub is closed. */
+  #transport: StreamTransport | undefined;
   /** Every entry, linked by `after`, newest first (visited oldest first). */
   #head: Entry | undefined;
-  #count = 0;
   /** By event name, once there are many entries; entries of other streams with the same event name are chained (`next`). */
   #index: Map<string, Entry> | undefined;
-  #closed = false;
   /** Pairs whose subscription the server's rate limit refused, with the timer that subscribes again (made on first use). */
   #retries: Map<Entry, ReturnType<typeof setTimeout>> | undefined;
 
   constructor(transport: StreamTransport) {
     this.#transport = transport;
+  }
+
+  get #closed(): boolean {
+    return this.#transport === undefined;
   }
 
   /** How many subscriptions are live (for tests and diagnostics); parked ones do not count. */
@@ -212,7 +215,9 @@ export class StreamHub {
     this.#cancelRetry(entry);
     // Nobody asks for `ready()`: the outcome comes through subscriptionEnded, and a refused
     // `ready()` that was never asked for is not reported as unhandled.
-    entry.subscription = this.#transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
+    const transport = this.#transport;
+    if (transport === undefined) return;
+    entry.subscription = transport.subscribe(entry.stream, [entry.eventName, { useCollection: false, args: [] }]);
   }
 
   /**
@@ -268,13 +273,12 @@ export class StreamHub {
    */
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
+    this.#transport = undefined;
     for (const timer of this.#retries?.values() ?? []) clearTimeout(timer);
     this.#retries = undefined;
     const entries: Entry[] = [];
     this.#forEach((entry) => entries.push(entry));
     this.#head = undefined;
-    this.#count = 0;
     this.#index = undefined;
     for (const entry of entries) {
       const ending = listOf(entry.listeners);
@@ -323,13 +327,19 @@ export class StreamHub {
   #add(entry: Entry): void {
     entry.after = this.#head;
     this.#head = entry;
-    this.#count++;
     if (this.#index !== undefined) this.#indexEntry(this.#index, entry);
-    else if (this.#count > INDEX_FROM) {
+    else if (this.#countBeyond(INDEX_FROM)) {
       const index = new Map<string, Entry>();
       for (let each: Entry | undefined = entry; each !== undefined; each = each.after) this.#indexEntry(index, each);
       this.#index = index;
     }
+  }
+
+  /** `true` when the list holds more than `count` entries (walks at most `count + 1` of them). */
+  #countBeyond(count: number): boolean {
+    let entry = this.#head;
+    for (let seen = 0; entry !== undefined; entry = entry.after) if (++seen > count) return true;
+    return false;
   }
 
   #indexEntry(index: Map<string, Entry>, entry: Entry): void {
@@ -346,7 +356,6 @@ export class StreamHub {
       if (before === undefined) return false;
       before.after = entry.after;
     }
-    this.#count--;
     const index = this.#index;
     const first = index?.get(entry.eventName);
     if (index === undefined || first === undefined) return true;
