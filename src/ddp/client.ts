@@ -20,7 +20,7 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { DEFAULT_MAX_FRAME_BYTES, decodeServerFrame, encodeFrame, exceedsBytes, utf8Length } from './codec.js';
+import { DEFAULT_MAX_FRAME_BYTES, decodeServerFrame, encodeFrame, encodeSubFrame, encodeValue, exceedsBytes, utf8Length } from './codec.js';
 import {
   DdpClosedError,
   DdpConnectionError,
@@ -619,17 +619,18 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     if (typeof name !== 'string') throw new TypeError('subscribe: the publication name must be a string');
     if (!Array.isArray(params)) throw new TypeError(`subscribe ${name}: params must be an array`);
     const id = randomId();
-    let text: string;
+    let paramsText: string;
     try {
-      text = encodeFrame({ msg: 'sub', id, name, params });
+      paramsText = encodeValue(params);
     } catch (error) {
       throw new TypeError(`subscribe ${name}: params cannot be encoded: ${messageOf(error)}`, { cause: error });
     }
+    const text = encodeSubFrame(id, name, paramsText);
     const max = this.#options.maxFrameBytes;
     if (exceedsBytes(text, max)) {
       throw new DdpLimitError('maxFrameBytes', max, `subscribe ${name}: frame of ${utf8Length(text)} bytes exceeds maxFrameBytes (${max})`);
     }
-    const entry = this.#subscriptions.add(id, name, text);
+    const entry = this.#subscriptions.add(id, name, paramsText);
     if (this.#final !== undefined) {
       const closed = this.#status === 'closed';
       this.#subscriptions.discard(entry, closed ? new DdpClosedError('the client is closed') : this.#final, closed ? undefined : this.#final);

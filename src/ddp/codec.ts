@@ -199,6 +199,20 @@ export function encodeFrame(frame: DdpFrame): string {
   }
 }
 
+/** A value as EJSON text (a `Date` becomes `{"$date": ms}`), as {@link encodeFrame} writes `params`. */
+export function encodeValue(value: unknown): string {
+  return JSON.stringify(toJsonValue(value));
+}
+
+/**
+ * The `sub` frame's text from its parts, `params` already encoded ({@link encodeValue}):
+ * the text {@link encodeFrame} gives the same frame, for a subscription that keeps only
+ * its encoded params to renew itself.
+ */
+export function encodeSubFrame(id: string, name: string, paramsText: string): string {
+  return `{"msg":"sub","id":${JSON.stringify(id)},"name":${JSON.stringify(name)},"params":${paramsText}}`;
+}
+
 function stringifyWith(frame: DdpFrame, key: 'params' | 'result' | 'fields', value: unknown): string {
   if (value === undefined) return JSON.stringify(frame);
   const encoded = toJsonValue(value);

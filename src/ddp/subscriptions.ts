@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { encodeSubFrame } from './codec.js';
 import { DdpClosedError, DdpMethodError } from './errors.js';
 import { fromJsonValue } from './ejson.js';
 import type { DdpErrorObject } from './protocol.js';
@@ -67,9 +68,9 @@ export interface SubscriptionsHost {
 export class SubscriptionEntry implements Subscription {
   readonly id: string;
   readonly name: string;
-  /** The encoded `sub` frame, fixed when `subscribe()` was called. */
-  readonly text: string;
-  /** {@link params}, decoded from {@link text} when first asked for (a subscription keeps its frame, not both). */
+  /** The encoded params, fixed when `subscribe()` was called: all the subscription keeps of its `sub` frame. */
+  readonly paramsText: string;
+  /** {@link params}, decoded from {@link paramsText} when first asked for (a subscription keeps the text, not both). */
   #params: readonly unknown[] | undefined;
   /** Sent on the current link. */
   sent = false;
@@ -82,19 +83,21 @@ export class SubscriptionEntry implements Subscription {
   #stopListeners: StopListener | StopListener[] | undefined;
   readonly #table: Subscriptions;
 
-  constructor(table: Subscriptions, id: string, name: string, text: string) {
+  constructor(table: Subscriptions, id: string, name: string, paramsText: string) {
     this.#table = table;
     this.id = id;
     this.name = name;
-    this.text = text;
+    this.paramsText = paramsText;
   }
 
   get params(): readonly unknown[] {
-    if (this.#params === undefined) {
-      const { params } = JSON.parse(this.text) as { params?: unknown[] };
-      this.#params = Object.freeze((params === undefined ? [] : fromJsonValue(params)) as unknown[]);
-    }
+    this.#params ??= Object.freeze(fromJsonValue(JSON.parse(this.paramsText)) as unknown[]);
     return this.#params;
+  }
+
+  /** The `sub` frame, made again from its parts each time it is sent (once per session). */
+  get text(): string {
+    return encodeSubFrame(this.id, this.name, this.paramsText);
   }
 
   /** `'pending'` until `ready`, `'ready'` after, `'ended'` once stopped, refused or closed. */
@@ -212,9 +215,9 @@ export class Subscriptions {
     return undefined;
   }
 
-  /** Adds a live subscription (not yet sent). */
-  add(id: string, name: string, text: string): SubscriptionEntry {
-    const entry = new SubscriptionEntry(this, id, name, text);
+  /** Adds a live subscription (not yet sent), with its params encoded. */
+  add(id: string, name: string, paramsText: string): SubscriptionEntry {
+    const entry = new SubscriptionEntry(this, id, name, paramsText);
     this.#entries = this.#entries.concat(entry); // an array of exactly the right size
     return entry;
   }

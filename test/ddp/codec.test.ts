@@ -6,6 +6,8 @@ import {
   decodeClientFrame,
   decodeServerFrame,
   encodeFrame,
+  encodeSubFrame,
+  encodeValue,
   exceedsBytes,
   utf8Length,
 } from '../../src/ddp/codec.js';
@@ -162,6 +164,19 @@ describe('utf8Length and exceedsBytes', () => {
     expect(utf8Length(text)).toBe(text === '\ud800' ? 3 : new TextEncoder().encode(text).length);
     expect(exceedsBytes(text, bytes)).toBe(false);
     if (bytes > 0) expect(exceedsBytes(text, bytes - 1)).toBe(true);
+  });
+});
+
+describe('encodeSubFrame', () => {
+  it.each([
+    ['stream-room-messages', ['GENERAL', { useCollection: false, args: [] }]],
+    ['a "quoted" \\ name', [new Date(1688421337724), undefined, null, 'é😀', { $date: 'not a date' }]],
+    ['empty', []],
+  ])('writes the text encodeFrame writes for %j', (name, params) => {
+    const id = 'Xy1rTmJdf9hK2uVbC';
+    const text = encodeSubFrame(id, name, encodeValue(params));
+    expect(text).toBe(encodeFrame({ msg: 'sub', id, name, params }));
+    expect(decodeClientFrame(text)).toMatchObject({ kind: 'frame', frame: { msg: 'sub', id, name } });
   });
 });
 
