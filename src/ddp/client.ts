@@ -383,8 +383,7 @@ class TablesHost implements PendingCallsOptions, SubscriptionsHost {
 const NO_PARAMS: readonly unknown[] = Object.freeze([]);
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 
-/** `versionsTried` when no attempt is under way. */
-const NO_VERSIONS: ReadonlySet<string> = new Set<string>();
+const NO_WAITERS: ReadonlySet<ConnectWaiter> = new Set<ConnectWaiter>();
 
 interface ConnectWaiter {
   readonly retry: boolean;
@@ -392,6 +391,27 @@ interface ConnectWaiter {
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+}
+
+/**
+ * A series of attempts at a session: what the client keeps while it has none and tries to
+ * get one (from `connect()`, or from a lost session), dropped once it has one or gives up.
+ * A connected client keeps none of it.
+ */
+class Attempts {
+  /** The connect timeout while `connecting`, the retry delay while `waiting` (never both). */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Retries made so far in the series. */
+  retries = 0;
+  /** Versions proposed so far in the series. */
+  readonly versionsTried = new Set<string>();
+  /** Pending `connect()`s, while there are any. */
+  waiters: Set<ConnectWaiter> | undefined = undefined;
+
+  constructor(
+    /** The series began with the loss of a session: its drops are the client's own to retry. */
+    public everConnected: boolean,
+  ) {}
 }
 
 /**
@@ -412,15 +432,9 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   readonly #options: ResolvedOptions;
   #status: ConnectionStatus = 'idle';
   #link: Link | undefined;
-  /** The connect timeout while `connecting`, the retry delay while `waiting` (never both). */
-  #linkTimer: ReturnType<typeof setTimeout> | undefined;
-  #retries = 0;
+  /** While the client has no session and tries to get one. */
+  #attempts: Attempts | undefined;
   #version: string = SUPPORTED_DDP_VERSIONS[0];
-  /** Versions proposed since the last session (or `connect()`); none while connected. */
-  #versionsTried: Set<string> | undefined;
-  #everConnected = false;
-  /** Pending `connect()`s, while there are any. */
-  #waiters: Set<ConnectWaiter> | undefined;
   readonly #pending: PendingCalls;
   readonly #subscriptions: Subscriptions;
   #setups: readonly { readonly setup: SessionSetup }[] | undefined;
@@ -584,10 +598,10 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
         waiter.onAbort = () => this.#abortWaiter(waiter);
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      (this.#waiters ??= new Set()).add(waiter);
+      // From `idle`, a new series of attempts; while `connecting` or `waiting`, the current one.
+      if (this.#status === 'idle' || this.#attempts === undefined) this.#attempts = new Attempts(false);
+      (this.#attempts.waiters ??= new Set()).add(waiter);
       if (this.#status === 'idle') {
-        this.#retries = 0;
-        this.#versionsTried = undefined;
         this.#openLink();
       } else if (this.#status === 'waiting') {
         this.#clearLinkTimer();
@@ -674,6 +688,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     this.#pending.rejectAll(error);
     this.#subscriptions.endAll(error, undefined);
     this.#settleWaiters(undefined, error);
+    this.#attempts = undefined;
     if (wasConnected) this.#emit('disconnected', 'closed by the client');
     this.#setStatus('closed', { reason: 'closed by the client' });
     return this.#closing;
@@ -765,14 +780,15 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   #openLink(): void {
     const link = new Link(this, this.#version);
     this.#link = link;
-    (this.#versionsTried ??= new Set()).add(link.version);
-    this.#setStatus('connecting', this.#retries > 0 ? { attempt: this.#retries } : {});
+    const attempts = (this.#attempts ??= new Attempts(false));
+    attempts.versionsTried.add(link.version);
+    this.#setStatus('connecting', attempts.retries > 0 ? { attempt: attempts.retries } : {});
     if (this.#link !== link) return; // a status listener changed course
     const timeoutMs = this.#options.connectTimeoutMs;
-    this.#linkTimer = setTimeout(
+    attempts.timer = setTimeout(
       () =>
         this.#guard(() => {
-          this.#linkTimer = undefined;
+          attempts.timer = undefined;
           this.#lose(link, {
             kind: 'transport',
             code: 'timeout',
@@ -898,13 +914,18 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     this.#clearLinkTimer();
     link.connected = true;
     link.session = session;
-    this.#retries = 0;
-    this.#versionsTried = undefined;
-    this.#everConnected = true;
+    // Kept until the status event is out: connect() callers are settled after it.
+    const attempts = this.#attempts;
+    if (attempts !== undefined) {
+      attempts.retries = 0;
+      attempts.versionsTried.clear();
+      attempts.everConnected = true;
+    }
     if (this.#options.heartbeat !== false && link.version !== 'pre1') link.startHeartbeat();
     this.#setStatus('connected', {});
     if (this.#link !== link) return;
     this.#settleWaiters(undefined, undefined);
+    if (this.#attempts === attempts) this.#attempts = undefined;
     this.#emit('connected', session);
     if (this.#link !== link) return;
     this.#runSetups(link, session).catch((error: unknown) =>
@@ -943,6 +964,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   #lose(link: Link, loss: LinkLoss): void {
     if (this.#link !== link) return;
     const wasConnected = link.connected;
+    const attempts = (this.#attempts ??= new Attempts(true)); // none: a session was lost
     void this.#teardown(link, 'cut');
     this.#pending.linkLost();
     this.#subscriptions.linkLost();
@@ -953,12 +975,12 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       if (this.#final !== undefined || this.#link !== undefined) return; // a listener took over
     }
     const decision = classifyLoss(loss, {
-      everConnected: this.#everConnected,
+      everConnected: attempts.everConnected,
       reconnect: this.#options.reconnectEnabled,
       retryRequested: this.#retryRequested(),
-      retries: this.#retries,
+      retries: attempts.retries,
       maxAttempts: this.#options.reconnect.maxAttempts,
-      versionsTried: this.#versionsTried ?? NO_VERSIONS,
+      versionsTried: attempts.versionsTried,
     });
     switch (decision.action) {
       case 'renegotiate':
@@ -979,13 +1001,13 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   }
 
   #scheduleRetry(reason: string): void {
-    this.#retries++;
-    const attempt = this.#retries;
+    const attempts = (this.#attempts ??= new Attempts(true));
+    const attempt = ++attempts.retries;
     const delay = this.#delayFor(attempt);
-    this.#linkTimer = setTimeout(
+    attempts.timer = setTimeout(
       () =>
         this.#guard(() => {
-          this.#linkTimer = undefined;
+          attempts.timer = undefined;
           this.#openLink();
         }),
       delay,
@@ -1009,10 +1031,9 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
 
   /** Back to `idle` after a failed (or abandoned) `connect()`: queued calls fail with the same error. */
   #goIdle(error: unknown, reason: string): void {
-    this.#retries = 0;
-    this.#everConnected = false;
     this.#pending.rejectQueued(error);
     this.#settleWaiters(undefined, error);
+    this.#attempts = undefined;
     this.#setStatus('idle', { reason });
   }
 
@@ -1023,6 +1044,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     this.#pending.rejectAll(error);
     this.#subscriptions.endAll(error, error);
     this.#settleWaiters(undefined, error);
+    this.#attempts = undefined;
     this.#setStatus('failed', { reason: error.message });
   }
 
@@ -1058,8 +1080,10 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   }
 
   #clearLinkTimer(): void {
-    if (this.#linkTimer !== undefined) clearTimeout(this.#linkTimer);
-    this.#linkTimer = undefined;
+    const attempts = this.#attempts;
+    if (attempts?.timer === undefined) return;
+    clearTimeout(attempts.timer);
+    attempts.timer = undefined;
   }
 
   // -------------------------------------------------------------------------------------
@@ -1067,15 +1091,15 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
 
   /** A pending `connect({ retry: true })` asks to keep trying. */
   #retryRequested(): boolean {
-    if (this.#waiters === undefined) return false;
-    for (const waiter of this.#waiters) if (waiter.retry) return true;
+    for (const waiter of this.#attempts?.waiters ?? NO_WAITERS) if (waiter.retry) return true;
     return false;
   }
 
   /** Resolves (`error` undefined) or rejects the waiters `which` selects (all by default). */
   #settleWaiters(which: ((waiter: ConnectWaiter) => boolean) | undefined, error: unknown): void {
-    const waiters = this.#waiters;
-    if (waiters === undefined) return;
+    const attempts = this.#attempts;
+    const waiters = attempts?.waiters;
+    if (attempts === undefined || waiters === undefined) return;
     for (const waiter of [...waiters]) {
       if (which !== undefined && !which(waiter)) continue;
       waiters.delete(waiter);
@@ -1085,15 +1109,16 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       if (error === undefined) waiter.resolve();
       else waiter.reject(error);
     }
-    if (waiters.size === 0 && this.#waiters === waiters) this.#waiters = undefined;
+    if (waiters.size === 0 && attempts.waiters === waiters) attempts.waiters = undefined;
   }
 
   #abortWaiter(waiter: ConnectWaiter): void {
-    if (this.#waiters?.has(waiter) !== true) return;
+    const attempts = this.#attempts;
+    if (attempts?.waiters?.has(waiter) !== true) return;
     const reason: unknown = waiter.signal?.reason;
     this.#settleWaiters((candidate) => candidate === waiter, reason);
     const abandoned =
-      !this.#everConnected && this.#waiters === undefined && (this.#status === 'connecting' || this.#status === 'waiting');
+      !attempts.everConnected && attempts.waiters === undefined && (this.#status === 'connecting' || this.#status === 'waiting');
     if (abandoned) {
       void this.#teardown(this.#link, 'cut');
       this.#pending.linkLost();
