@@ -339,6 +339,18 @@ const NO_OUTCOME: SendOutcome = Object.freeze({});
 const NO_CALL_OPTIONS: { signal?: AbortSignal; timeoutMs?: number } = Object.freeze({});
 const NO_SEND_OPTIONS: SendMessageOptions = Object.freeze({});
 
+/** What a client makes as it sends, each part on first use; made by the first send. */
+class Sending {
+  /** The listener of the logged-in user's notices, from the first message they send on. */
+  noticeListener: NoticeListener | undefined = undefined;
+  /** Paces the sends when pacing is on. */
+  pacer: SendPacer | undefined = undefined;
+  /** Made by the first notice or the first unconfirmed message. */
+  notices: NoticeBoard | undefined = undefined;
+  /** Made by the first message sent over REST. */
+  rest: RestTransport | undefined = undefined;
+}
+
 /** Set by a static block of {@link RocketChatClient}: hands a private notice to the client. */
 let addNotice: (client: RocketChatClient, rid: string, msg: string) => void;
 /** Set by a static block of {@link RocketChatClient}: the notices subscription of `listener` ended. */
@@ -430,15 +442,11 @@ class NoticeListener implements StreamListener {
  */
 export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
   readonly #hub: StreamHub;
-  /** Made by the first notice or the first unconfirmed message. */
-  #notices: NoticeBoard | undefined;
   /** The resolved `rateLimit` option; `undefined` when pacing is off. */
   readonly #pacing: Required<RateLimitOptions> | undefined;
-  /** Paces the sends when {@link #pacing} is on; made by the first send. */
-  #pacer: SendPacer | undefined;
   readonly #settings: Settings;
-  /** Made by the first message sent over REST. */
-  #rest: RestTransport | undefined;
+  /** What sending needs: made by the first send (a client that only listens has none). */
+  #sending: Sending | undefined;
   /**
    * Aborted by `close()` (and by nothing else: the client is closed once it is aborted): ends
    * REST requests in flight. Made by the first REST send (or `close()`).
@@ -452,8 +460,6 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
    * before the login result, which takes the username from it (and drops it).
    */
   #lastUserDocument: { id: string; username: string } | undefined;
-  /** The listener of the logged-in user's notices, from the first message they send on. */
-  #noticeListener: NoticeListener | undefined;
 
   constructor(options: RocketChatClientOptions) {
     const { rateLimit, maxMessageLength, restUrl, fetch, ...ddpOptions } = options;
@@ -480,7 +486,8 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
   static {
     addNotice = (client, rid, msg) => client.#noticeBoard().add(rid, msg);
     noticesEnded = (client, listener) => {
-      if (client.#noticeListener === listener) client.#noticeListener = undefined;
+      const sending = client.#sending;
+      if (sending?.noticeListener === listener) sending.noticeListener = undefined;
     };
     confirmEmptyAnswer = (client, messageId, rid, since) => client.#confirm(messageId, rid, since, NO_CALL_OPTIONS, NO_OUTCOME);
   }
@@ -517,20 +524,26 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     else this.#lastUserDocument = { id: frame.id, username };
   }
 
+  #sendState(): Sending {
+    return (this.#sending ??= new Sending());
+  }
+
   #sendPacer(pacing: Required<RateLimitOptions>): SendPacer {
-    if (this.#pacer === undefined) {
-      this.#pacer = new SendPacer({ limit: pacing.messagesPerSecond, windowMs: PACING_WINDOW_MS });
-      if (this.#closed) this.#pacer.close();
+    const sending = this.#sendState();
+    if (sending.pacer === undefined) {
+      sending.pacer = new SendPacer({ limit: pacing.messagesPerSecond, windowMs: PACING_WINDOW_MS });
+      if (this.#closed) sending.pacer.close();
     }
-    return this.#pacer;
+    return sending.pacer;
   }
 
   #noticeBoard(): NoticeBoard {
-    if (this.#notices === undefined) {
-      this.#notices = new NoticeBoard();
-      if (this.#closed) this.#notices.close();
+    const sending = this.#sendState();
+    if (sending.notices === undefined) {
+      sending.notices = new NoticeBoard();
+      if (this.#closed) sending.notices.close();
     }
-    return this.#notices;
+    return sending.notices;
   }
 
   get #closed(): boolean {
@@ -568,8 +581,8 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     if (!this.#closed) {
       (this.#closing ??= new AbortController()).abort(new DdpClosedError('the client is closed'));
       this.#hub.close();
-      this.#pacer?.close();
-      this.#notices?.close();
+      this.#sending?.pacer?.close();
+      this.#sending?.notices?.close();
     }
     await super.close();
   }
@@ -647,16 +660,19 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
    */
   #listenToNotices(): void {
     const login = this.#login;
-    if (login === undefined || this.#noticeListener !== undefined || this.#closed) return;
+    if (login === undefined || this.#closed) return;
+    const sending = this.#sendState();
+    if (sending.noticeListener !== undefined) return;
     const listener = new NoticeListener(this, `${login.userId}/message`);
-    this.#noticeListener = listener;
+    sending.noticeListener = listener;
     this.#hub.listen(Stream.NotifyUser, listener.eventName, listener);
   }
 
   #stopNotices(): void {
-    const listener = this.#noticeListener;
-    if (listener === undefined) return;
-    this.#noticeListener = undefined;
+    const sending = this.#sending;
+    const listener = sending?.noticeListener;
+    if (sending === undefined || listener === undefined) return;
+    sending.noticeListener = undefined;
     this.#hub.unlisten(Stream.NotifyUser, listener.eventName, listener);
   }
 
@@ -722,7 +738,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
         (options === undefined || (options.signal === undefined && options.timeoutMs === undefined && options.previewUrls === undefined))
       ) {
         // The common case, without pacing or options: the call's own promise, mapped as it settles.
-        if (this.#noticeListener === undefined) this.#listenToNotices();
+        if (this.#sending?.noticeListener === undefined) this.#listenToNotices();
         const outgoing = withClientId(message);
         const send: RealtimeSend = { client: this, message: outgoing, since: Date.now() };
         return callMapped(this, 'sendMessage', [outgoing], NO_CALL_OPTIONS, REALTIME_SEND, send);
@@ -773,7 +789,7 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
         method: REST_SEND_MESSAGE,
       });
     }
-    const rest = (this.#rest ??= new RestTransport({
+    const rest = (this.#sendState().rest ??= new RestTransport({
       baseUrl: this.#settings.restBaseUrl ?? restBaseUrl(this.url),
       fetch: this.#settings.fetch,
       logger: this.#settings.logger,
