@@ -101,7 +101,7 @@ function decodeAttachments(value: unknown, path: string, raw: unknown, depth: nu
  *
  * @throws {DdpProtocolError} when `raw` is not a message (the error's `offendingFrame` is `raw`).
  * @example
- * const message = decodeMessage(await client.ddp.call('getSingleMessage', [id]));
+ * const message = decodeMessage(await client.call('getSingleMessage', [id]));
  * message.ts instanceof Date; // true
  */
 export function decodeMessage(raw: unknown): IMessage {
