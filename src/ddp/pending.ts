@@ -17,15 +17,16 @@
  *
  * Nothing here touches a socket: the client asks {@link PendingCalls.nextSendable} what to write.
  *
- * Timeouts: the calls with the same timeout form a list in the order they were made, which is
- * the order of their deadlines; the table keeps one timer, for the earliest deadline of all,
- * rather than one per call. A call times out once its deadline has passed on the monotonic
- * clock (`performance.now()`), never earlier.
+ * Timeouts: a call is a {@link TimedWait}: the calls with the same timeout, of every table of
+ * the process, wait in one queue in the order they were made (the order of their deadlines),
+ * served by one timer, which a call that settles never touches. A call times out once its
+ * deadline has passed on the monotonic clock (`performance.now()`), never earlier.
  *
  * @module
  */
 import { DdpConnectionError, DdpMethodError, DdpTimeoutError } from './errors.js';
 import type { ResultFrame } from './protocol.js';
+import { TimedWait } from './wait-queues.js';
 
 /** What the client knows when it makes a call. */
 export interface PendingCallInit {
@@ -97,20 +98,8 @@ function capture(resolve: (value: never) => void, reject: (reason: unknown) => v
   captured.reject = reject;
 }
 
-/** The monotonic clock deadlines are measured on, in ms. */
-function now(): number {
-  return typeof performance === 'undefined' ? Date.now() : performance.now();
-}
-
-/** The calls that share one timeout, in deadline order (a list linked through the calls). */
-interface TimeoutList {
-  readonly timeoutMs: number;
-  first: PendingCall | undefined;
-  last: PendingCall | undefined;
-}
-
-/** One entry of the table. */
-export class PendingCall<T = unknown> {
+/** One entry of the table: while it has a timeout, it waits for it. */
+export class PendingCall<T = unknown> extends TimedWait {
   /** The method id, kept when the call is resent. */
   readonly id: string;
   /** The method name. */
@@ -137,20 +126,15 @@ export class PendingCall<T = unknown> {
   readonly #context: unknown;
   /** The timeout, in ms (0: none). */
   readonly timeoutMs: number;
-  /** When it times out (`performance.now()` time, rounded up to a whole ms), while the table watches it. */
-  deadline = 0;
-  /** The table watches its deadline. */
-  timed = false;
-  /** The previous call of its timeout list. */
-  previousTimed: PendingCall | undefined = undefined;
-  /** The next call of its timeout list. */
-  nextTimed: PendingCall | undefined = undefined;
   /** The signal listened to, while it is. */
   signal: AbortSignal | undefined;
   /** The listener added to {@link signal}. */
   onAbort: (() => void) | undefined;
+  readonly #table: PendingCalls;
 
-  constructor(init: PendingCallInit, origin?: Error) {
+  constructor(table: PendingCalls, init: PendingCallInit, origin?: Error) {
+    super();
+    this.#table = table;
     this.id = init.id;
     this.method = init.method;
     this.text = init.text;
@@ -194,7 +178,15 @@ export class PendingCall<T = unknown> {
   get isBarrier(): boolean {
     return this.wait || this.session;
   }
+
+  /** Its timeout is over. */
+  protected waitOver(): void {
+    timedOut(this.#table, this as PendingCall);
+  }
 }
+
+/** Set by {@link PendingCalls}' static block: rejects a call whose timeout is over. */
+let timedOut: (table: PendingCalls, call: PendingCall) => void;
 
 /** Options of {@link PendingCalls}; the object is kept, and `onRelease` is called as its method. */
 export interface PendingCallsOptions {
@@ -215,13 +207,6 @@ export class PendingCalls {
   /** Calls waiting to be written, in order; may hold calls that are done since (skipped). */
   #queue: PendingCall[] | undefined;
   #queueHead = 0;
-  /** Calls with a timeout, one list per timeout value. */
-  #timeoutLists: TimeoutList[] | undefined;
-  /**
-   * The one timer, set while any call has a deadline: for the earliest deadline when it was
-   * set (that call may be gone since; the timer then finds nothing due and is set again).
-   */
-  #timer: ReturnType<typeof setTimeout> | undefined;
   /** Calls written and not yet done (including those awaiting `updated`). */
   #inFlight = 0;
   /** Barrier calls written and not yet done. */
@@ -230,6 +215,13 @@ export class PendingCalls {
 
   constructor(options: PendingCallsOptions = {}) {
     this.#options = options;
+  }
+
+  static {
+    timedOut = (table, call) => {
+      const timeoutMs = call.timeoutMs;
+      table.#cancel(call, withCallSite(new DdpTimeoutError(`method ${call.method} timed out after ${timeoutMs} ms`, timeoutMs), call.origin));
+    };
   }
 
   /** Number of calls in the table (queued, in flight, or holding a barrier). */
@@ -252,11 +244,11 @@ export class PendingCalls {
    * other call is queued for {@link nextSendable}. The timeout starts now.
    */
   add<T = unknown>(init: PendingCallInit): PendingCall<T> {
-    const call = new PendingCall<T>(init, this.#options.callSiteStacks === true ? new Error('call site') : undefined) as PendingCall;
+    const call = new PendingCall<T>(this, init, this.#options.callSiteStacks === true ? new Error('call site') : undefined) as PendingCall;
     (this.#calls ??= new Map()).set(call.id, call);
     if (call.session) this.#markSent(call);
     else (this.#queue ??= []).push(call);
-    if (call.timeoutMs > 0) this.#watchDeadline(call);
+    if (call.timeoutMs > 0) call.startWait(call.timeoutMs);
     const signal = init.signal;
     if (signal !== undefined) {
       call.signal = signal;
@@ -396,7 +388,6 @@ export class PendingCalls {
     }
     this.#queue = undefined;
     this.#queueHead = 0;
-    this.#stopTimer();
   }
 
   #markSent(call: PendingCall): void {
@@ -429,7 +420,7 @@ export class PendingCalls {
   }
 
   #releaseResources(call: PendingCall): void {
-    if (call.timed) this.#unwatchDeadline(call);
+    call.stopWait();
     if (call.signal !== undefined && call.onAbort !== undefined) {
       call.signal.removeEventListener('abort', call.onAbort);
     }
@@ -446,100 +437,6 @@ export class PendingCalls {
     } else if (this.#queueHead > 1024 && this.#queueHead * 2 > queue.length) {
       this.#queue = queue.slice(this.#queueHead);
       this.#queueHead = 0;
-    }
-  }
-
-  // -------------------------------------------------------------------------------------
-  // Deadlines
-
-  /** Appends `call` to the list of its timeout: calls made later have later deadlines. */
-  #watchDeadline(call: PendingCall): void {
-    // Rounded up: never earlier, and a small integer (no number box per call in V8).
-    call.deadline = Math.ceil(now() + call.timeoutMs);
-    call.timed = true;
-    const lists = (this.#timeoutLists ??= []);
-    let list: TimeoutList | undefined;
-    for (const candidate of lists) {
-      if (candidate.timeoutMs === call.timeoutMs) {
-        list = candidate;
-        break;
-      }
-    }
-    if (list?.last === undefined) {
-      // A new list: its deadline may come before the one the timer is set for.
-      if (list === undefined) lists.push({ timeoutMs: call.timeoutMs, first: call, last: call });
-      else list.first = list.last = call;
-      this.#startTimer((this.#earliest() ?? call).deadline);
-      return;
-    }
-    // Later than every deadline of its list: the timer is set early enough.
-    call.previousTimed = list.last;
-    list.last.nextTimed = call;
-    list.last = call;
-  }
-
-  #unwatchDeadline(call: PendingCall): void {
-    call.timed = false;
-    const lists = this.#timeoutLists ?? [];
-    let index = 0;
-    while (index < lists.length && lists[index]!.timeoutMs !== call.timeoutMs) index++;
-    const list = lists[index];
-    const { previousTimed, nextTimed } = call;
-    call.previousTimed = call.nextTimed = undefined;
-    if (previousTimed === undefined) {
-      if (list !== undefined) list.first = nextTimed;
-    } else {
-      previousTimed.nextTimed = nextTimed;
-    }
-    if (nextTimed === undefined) {
-      if (list !== undefined) list.last = previousTimed;
-    } else {
-      nextTimed.previousTimed = previousTimed;
-    }
-    if (list !== undefined && list.first === undefined) {
-      lists.splice(index, 1);
-      if (lists.length === 0) {
-        this.#timeoutLists = undefined;
-        this.#stopTimer();
-      }
-    }
-    // Otherwise the timer stays set for a deadline that may be gone: when it fires it finds
-    // nothing due yet and is set again for the earliest one left.
-  }
-
-  /** The call with the earliest deadline. */
-  #earliest(): PendingCall | undefined {
-    let earliest: PendingCall | undefined;
-    for (const list of this.#timeoutLists ?? []) {
-      const first = list.first;
-      if (first !== undefined && (earliest === undefined || first.deadline < earliest.deadline)) earliest = first;
-    }
-    return earliest;
-  }
-
-  #startTimer(at: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, Math.ceil(at - now())));
-  }
-
-  #stopTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Rejects every call whose deadline has passed, in deadline order, then waits for the next one. */
-  #onTimer(): void {
-    this.#timer = undefined;
-    for (;;) {
-      const call = this.#earliest();
-      if (call === undefined) return;
-      if (call.deadline > now()) {
-        if (this.#timer === undefined) this.#startTimer(call.deadline);
-        return;
-      }
-      const timeoutMs = call.timeoutMs;
-      this.#cancel(call, withCallSite(new DdpTimeoutError(`method ${call.method} timed out after ${timeoutMs} ms`, timeoutMs), call.origin));
-      if (call.timed) this.#unwatchDeadline(call); // never the same call twice
     }
   }
 }

@@ -102,20 +102,24 @@ describe('Heartbeat', () => {
     heartbeat.stopHeartbeat();
   });
 
-  it('stops cleanly: no timer left, no callback afterwards', () => {
+  it('stops cleanly: no callback afterwards, and the timer it shared ends by itself', () => {
     const heartbeat = new CountingLink();
     heartbeat.startHeartbeat();
     vi.advanceTimersByTime(17_500);
     heartbeat.stopHeartbeat();
     heartbeat.stopHeartbeat();
-    expect(vi.getTimerCount()).toBe(0);
+    expect(heartbeat.heartbeatRunning).toBe(false);
+    // The answer wait's timer stays (unreferenced: it keeps no process alive) until it fires.
+    expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(100_000);
     expect(heartbeat.timeouts).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
     heartbeat.messageReceived();
+    expect(heartbeat.heartbeatRunning).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('restarts on start() without leaking the previous timers', () => {
+  it('restarts on start() without leaking timers: at most one per duration', () => {
     const heartbeat = new CountingLink();
     heartbeat.startHeartbeat();
     heartbeat.startHeartbeat();
@@ -123,9 +127,15 @@ describe('Heartbeat', () => {
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(17_500);
     expect(heartbeat.pings).toBe(1);
-    heartbeat.startHeartbeat();
+    heartbeat.startHeartbeat(); // the answer wait's timer stays until it fires, with nothing to do
+    expect(vi.getTimerCount()).toBe(2);
+    vi.advanceTimersByTime(15_000);
     expect(vi.getTimerCount()).toBe(1);
+    expect(heartbeat.timeouts).toBe(0);
     heartbeat.stopHeartbeat();
+    vi.advanceTimersByTime(17_500);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(heartbeat.pings).toBe(1);
   });
 
   it('never lets a throwing ping or timeout escape a timer', () => {
@@ -166,7 +176,10 @@ describe('Heartbeat', () => {
     expect(heartbeats.map((heartbeat) => heartbeat.timeouts)).toEqual([0, 0, 1]);
     expect(heartbeats.map((heartbeat) => heartbeat.heartbeatRunning)).toEqual([true, true, false]);
     for (const heartbeat of heartbeats) heartbeat.stopHeartbeat();
+    expect(vi.getTimerCount()).toBe(2); // one per duration, left to fire with nothing to do
+    vi.advanceTimersByTime(17_500);
     expect(vi.getTimerCount()).toBe(0);
+    expect(heartbeats.map((heartbeat) => heartbeat.pings)).toEqual([1, 1, 1]);
   });
 
   it('keeps the others on time when one stops, and idle and answer waits of the same length apart', () => {

@@ -325,18 +325,30 @@ describe('PendingCalls', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('keeps one timer for many calls and clears it once none has a deadline left', () => {
+  it('keeps one timer per timeout value for the calls of every table, which settling calls never touch', async () => {
     vi.useFakeTimers();
     const table = new PendingCalls();
+    const other = new PendingCalls();
     const calls = [100, 200, 300, 100].map((timeoutMs, i) => table.add(init(`m${i}`, { timeoutMs })));
+    const theirs = other.add(init('theirs', { timeoutMs: 100 }));
     table.takeSendable();
-    expect(vi.getTimerCount()).toBe(1);
+    other.takeSendable();
+    expect(vi.getTimerCount()).toBe(3);
     for (const call of calls) table.settle({ msg: 'result', id: call.id });
-    expect(vi.getTimerCount()).toBe(0);
+    other.settle({ msg: 'result', id: theirs.id });
+    // Left to fire (unreferenced: they keep no process alive); the next call of a sequence sets none.
+    expect(vi.getTimerCount()).toBe(3);
+    await vi.advanceTimersByTimeAsync(50);
     const late = table.add(init('late', { timeoutMs: 100 }));
-    late.promise.catch(() => undefined);
-    expect(vi.getTimerCount()).toBe(1);
+    let lateOutcome: unknown;
+    late.promise.catch((error: unknown) => (lateOutcome = error));
+    expect(vi.getTimerCount()).toBe(3);
+    await vi.advanceTimersByTimeAsync(50); // the 100 ms timer was set for the first calls: it finds the late one not due, and waits for it
+    expect(lateOutcome).toBeUndefined();
+    expect(vi.getTimerCount()).toBe(3);
     table.rejectAll(new Error('closed'));
+    await expect(late.promise).rejects.toThrow('closed');
+    await vi.advanceTimersByTimeAsync(300);
     expect(vi.getTimerCount()).toBe(0);
   });
 
