@@ -304,8 +304,9 @@ export let callMapped: <T>(
 ) => Promise<T>;
 
 /**
- * One socket and what the client knows about it. It is also what the socket and the
- * heartbeat report to (one object per link rather than a closure per callback).
+ * One socket and what the client knows about it. It is also what the socket reports to, and
+ * its own heartbeat (its base class): one object per link rather than a closure per callback
+ * and a heartbeat object beside it.
  */
 class Link extends Heartbeat implements SocketListener {
   socket: DdpSocket | undefined = undefined;
