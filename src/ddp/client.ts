@@ -990,7 +990,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
         return;
       case 'retry':
         this.#settleWaiters((waiter) => !waiter.retry, decision.error);
-        this.#scheduleRetry(decision.error.message);
+        this.#scheduleRetry(attempts, decision.error.message);
         return;
       case 'idle':
         this.#goIdle(decision.error, decision.error.message);
@@ -1001,8 +1001,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     }
   }
 
-  #scheduleRetry(reason: string): void {
-    const attempts = (this.#attempts ??= new Attempts(true));
+  #scheduleRetry(attempts: Attempts, reason: string): void {
     const attempt = ++attempts.retries;
     const delay = this.#delayFor(attempt);
     attempts.timer = setTimeout(
@@ -1056,9 +1055,8 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
    */
   #teardown(link: Link | undefined, mode: 'cut' | 'polite'): Promise<void> {
     this.#clearLinkTimer();
-    this.#link?.stopHeartbeat();
+    (link ?? this.#link)?.stopHeartbeat();
     if (link === undefined) return Promise.resolve();
-    link.stopHeartbeat();
     if (this.#link === link) this.#link = undefined;
     link.gateOpen = false;
     const socket = link.socket;

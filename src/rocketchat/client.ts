@@ -501,11 +501,6 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     return this as unknown as DdpClient;
   }
 
-  /** The session setup: on every new session, log in again with the resume token, first. */
-  protected override setUpSession(session: DdpSession): Promise<void> {
-    return this.#resume(session);
-  }
-
   /** Stream events go to the hub; the user documents the server publishes tell usernames. */
   protected override documentReceived(frame: AddedFrame | ChangedFrame | RemovedFrame): void {
     if (frame.msg === 'changed') this.#hub.dispatch(frame);
@@ -676,8 +671,8 @@ export class RocketChatClient extends DdpClient<RocketChatClientEvents> {
     this.#hub.unlisten(Stream.NotifyUser, listener.eventName, listener);
   }
 
-  /** Logs in again with the resume token on a new session (the session setup). */
-  async #resume(session: DdpSession): Promise<void> {
+  /** The session setup: on every new session, log in again with the resume token, first. */
+  protected override async setUpSession(session: DdpSession): Promise<void> {
     const login = this.#login;
     if (login === undefined || this.#closed) return;
     try {
