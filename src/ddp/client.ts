@@ -762,8 +762,10 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   #pump(): void {
     const link = this.#link;
     if (link?.gateOpen !== true) return;
-    for (let call = this.#pending.nextSendable(); call !== undefined; call = this.#pending.nextSendable()) {
-      this.#writeText(link, call.text);
+    const pending = this.#pending;
+    for (let call = pending.nextSendable(); call !== undefined; call = pending.nextSendable()) {
+      // A call alone in flight leaves at once; with others in flight, it joins the turn's batch.
+      this.#writeText(link, call.text, undefined, pending.inFlight > 1);
     }
   }
 
@@ -1133,11 +1135,11 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     this.#writeText(link, encodeFrame(frame), frame);
   }
 
-  #writeText(link: Link, text: string, frame?: ClientFrame): void {
+  #writeText(link: Link, text: string, frame?: ClientFrame, batch = true): void {
     if (this.#options.logger !== undefined) {
       this.#debug('sent', redactFrame(frame ?? (JSON.parse(text) as ClientFrame)));
     }
-    link.socket?.send(text);
+    link.socket?.send(text, batch);
   }
 
   #protocolError(error: DdpProtocolError): void {

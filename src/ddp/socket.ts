@@ -9,7 +9,9 @@
  * first write of a turn corks the TCP socket under the WebSocket, and the socket is uncorked
  * once the turn's synchronous code and microtasks have run (`process.nextTick`). A frame is
  * thus never held past the turn it was written in, and closing or cutting the socket writes
- * what is held first. Other sockets write each frame at once.
+ * what is held first. A frame written with `batch` false (the client's call alone in flight,
+ * which nothing is likely to join) leaves at once, unless frames of the turn are already held:
+ * it then follows them. Other sockets write each frame at once.
  *
  * A {@link DdpSocket} reports four things to its listener: it opened, a text frame, a frame
  * that was not text, and its end (exactly once, whether by error or by close). Once ended or
@@ -182,11 +184,15 @@ export class DdpSocket {
     return this.#ws.readyState === OPEN;
   }
 
-  /** Writes a text frame; `false` when the socket is not open (or refused it). */
-  send(text: string): boolean {
+  /**
+   * Writes a text frame; `false` when the socket is not open (or refused it). With `batch`
+   * false, a frame leaves at once unless frames of this turn are already held (it then
+   * follows them, in order).
+   */
+  send(text: string, batch = true): boolean {
     const ws = this.#ws;
     if (ws.readyState !== OPEN) return false;
-    if (this.#node && this.#corked === undefined) this.#cork();
+    if (batch && this.#node && this.#corked === undefined) this.#cork();
     try {
       ws.send(text);
       return true;
