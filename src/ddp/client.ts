@@ -737,19 +737,25 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
         new DdpLimitError('maxFrameBytes', maxBytes, `method ${method}: frame of ${utf8Length(text)} bytes exceeds maxFrameBytes (${maxBytes})`),
       );
     }
-    const pending = this.#pending.add<T>({
-      id,
-      method,
-      text,
-      wait: options.wait === true,
-      noRetry: options.noRetry === true,
-      session: sessionLink !== undefined,
-      timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
-      signal,
-      mapper,
-      context,
-    });
-    if (sessionLink !== undefined) this.#writeText(sessionLink, text);
+    const link = sessionLink ?? this.#link;
+    const table = this.#pending;
+    const pending = table.add<T>(
+      {
+        id,
+        method,
+        text,
+        wait: options.wait === true,
+        noRetry: options.noRetry === true,
+        session: sessionLink !== undefined,
+        timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
+        signal,
+        mapper,
+        context,
+      },
+      link?.gateOpen === true,
+    );
+    // Marked as written: it goes now (alone in flight, at once; else with the turn's batch).
+    if (pending.state === 'sent') this.#writeText(link as Link, text, undefined, sessionLink !== undefined || table.inFlight > 1);
     else this.#pump();
     return pending.promise;
   }

@@ -240,13 +240,15 @@ export class PendingCalls {
   }
 
   /**
-   * Adds a call. A session call is marked as written at once (the client writes it); any
-   * other call is queued for {@link nextSendable}. The timeout starts now.
+   * Adds a call. A session call is marked as written at once (the client writes it). So is
+   * any other call when `linkTakesCalls` (the client's session is open to ordinary calls) and
+   * it may go now: nothing queued before it, nothing holding it. Any other call is queued for
+   * {@link nextSendable}. The timeout starts now.
    */
-  add<T = unknown>(init: PendingCallInit): PendingCall<T> {
+  add<T = unknown>(init: PendingCallInit, linkTakesCalls = false): PendingCall<T> {
     const call = new PendingCall<T>(this, init, this.#options.callSiteStacks === true ? new Error('call site') : undefined) as PendingCall;
     (this.#calls ??= new Map()).set(call.id, call);
-    if (call.session) this.#markSent(call);
+    if (call.session || (linkTakesCalls && this.#mayGoNow(call))) this.#markSent(call);
     else (this.#queue ??= []).push(call);
     if (call.timeoutMs > 0) call.startWait(call.timeoutMs);
     const signal = init.signal;
@@ -388,6 +390,13 @@ export class PendingCalls {
     }
     this.#queue = undefined;
     this.#queueHead = 0;
+  }
+
+  /** `true` when `call` may be written before anything queued: nothing is queued, nothing holds it. */
+  #mayGoNow(call: PendingCall): boolean {
+    const queue = this.#queue;
+    if (this.#barriers > 0 || (queue !== undefined && this.#queueHead < queue.length)) return false;
+    return !(call.wait && this.#inFlight > 0);
   }
 
   #markSent(call: PendingCall): void {

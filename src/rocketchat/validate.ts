@@ -185,7 +185,8 @@ export function checkOutgoingMessage(message: OutgoingMessage, maxLength: number
     throw new InvalidMessageError('_id', 'sendMessage: "_id" must be a non-empty string');
   }
   const transport: MessageTransport = walkFields(record, true) === undefined ? 'realtime' : 'rest';
-  checkRichFields(record);
+  // The rich fields are all REST-only: a message that goes realtime has none of them.
+  if (transport === 'rest') checkRichFields(record);
   if (record['tshow'] !== undefined && record['tmid'] === undefined) {
     throw new InvalidMessageError('tshow', 'sendMessage: "tshow" is only allowed with "tmid" (a thread reply)');
   }

@@ -156,6 +156,34 @@ describe('PendingCalls', () => {
     expect(table.size).toBe(0);
   });
 
+  it('marks a call added while the link takes calls as written only when it may go now, in the same order as the queue', () => {
+    const table = new PendingCalls();
+    const one = table.add(init('one'), true);
+    expect(one.state).toBe('sent'); // nothing queued, nothing holding it
+    const two = table.add(init('two', { wait: true }), true);
+    expect(two.state).toBe('queued'); // a wait call goes alone: one is out
+    const three = table.add(init('three'), true);
+    expect(three.state).toBe('queued'); // behind two, never ahead of it
+    const idle = new PendingCalls();
+    const offline = idle.add(init('offline'));
+    expect(offline.state).toBe('queued'); // the link does not take calls
+    table.settle({ msg: 'result', id: one.id });
+    table.updated([one.id]);
+    expect(names(table.takeSendable())).toEqual(['two']);
+    const four = table.add(init('four'), true);
+    expect(four.state).toBe('queued'); // two holds every later call
+    table.settle({ msg: 'result', id: two.id });
+    table.updated([two.id]);
+    expect(names(table.takeSendable())).toEqual(['three', 'four']);
+    const controller = new AbortController();
+    const five = table.add(init('five', { signal: controller.signal }));
+    controller.abort(new Error('never mind'));
+    void five.promise.catch(() => undefined);
+    const six = table.add(init('six'), true);
+    expect(six.state).toBe('queued'); // the queue still holds five, aborted: the pump skips it
+    expect(names(table.takeSendable())).toEqual(['six']);
+  });
+
   it('settles a wait call on its result even before updated arrives', async () => {
     const table = new PendingCalls();
     const call = table.add(init('login', { wait: true }));
