@@ -16,7 +16,7 @@ import { runCallBenchmarks } from './sections/calls.js';
 import { runMemoryBenchmark } from './sections/memory.js';
 import { runManyBenchmark } from './sections/many.js';
 import { runSoakBenchmark } from './sections/soak.js';
-import { ALL_KINDS, isOurs, MEMORY_KINDS } from './clients/registry.js';
+import { ALL_KINDS, isOurs, isReference, MEMORY_KINDS } from './clients/registry.js';
 
 const started = Date.now();
 const verbose = process.env['BENCH_VERBOSE'] === '1';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     const result = await runCallBenchmarks({
       kinds: ALL_KINDS,
       ours: isOurs,
+      reference: isReference,
       throughput: sections.includes('throughput'),
       latency: sections.includes('latency'),
       log,

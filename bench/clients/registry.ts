@@ -4,10 +4,10 @@
 import type { ClientKind } from './driver.js';
 import { ourKinds, rocketChatAfterSendKind } from './ours.js';
 import { ddpJs, simpleDdp } from './peers.js';
-import { wsLoop } from './ws-loop.js';
+import { promisedWsLoop, wsLoop } from './ws-loop.js';
 
-/** The baseline first, then ours, then the peers. */
-export const ALL_KINDS: readonly ClientKind[] = [wsLoop, ...ourKinds, ddpJs, simpleDdp];
+/** The baseline first, then ours, the reference, then the peers. */
+export const ALL_KINDS: readonly ClientKind[] = [wsLoop, ...ourKinds, promisedWsLoop, ddpJs, simpleDdp];
 
 /** The kinds of the memory table: {@link ALL_KINDS}, and `RocketChatClient` once it has sent. */
 export const MEMORY_KINDS: readonly ClientKind[] = [wsLoop, ...ourKinds, rocketChatAfterSendKind, ddpJs, simpleDdp];
@@ -22,4 +22,9 @@ export function kindNamed(name: string): ClientKind {
 /** `true` for rocketchat-ddp's own kinds (the ones the targets apply to). */
 export function isOurs(name: string): boolean {
   return [...ourKinds, rocketChatAfterSendKind].some((kind) => kind.name === name || kind.shortName === name);
+}
+
+/** `true` for the reference kinds: measured beside ours, with no target. */
+export function isReference(name: string): boolean {
+  return name === promisedWsLoop.name || name === promisedWsLoop.shortName;
 }

@@ -120,6 +120,17 @@ class WsLoop implements Driver {
   }
 }
 
+/**
+ * The same loop, each result handed over through a promise, as every promise API hands it
+ * over: the callback then runs once the socket's read is over and the microtasks run, instead
+ * of inside the `message` event. Not a target: it shows what a promise alone costs.
+ */
+class PromisedWsLoop extends WsLoop {
+  override send(seq: number, done: (message: DecodedMessage) => void, fail: (error: unknown) => void): void {
+    new Promise<DecodedMessage>((resolve, reject) => super.send(seq, resolve, reject)).then(done, fail);
+  }
+}
+
 /** The hand-written `ws` loop: the baseline of every ratio. */
 export const wsLoop: ClientKind = {
   name: 'ws loop (baseline)',
@@ -127,4 +138,13 @@ export const wsLoop: ClientKind = {
   note: 'hand-written: JSON.parse + in-place $date walk',
   memoryNote: 'ws socket + id map; no heartbeat',
   create: (server) => new WsLoop(server),
+};
+
+/** The baseline with a promise per call: a reference row (what a promise API cannot avoid). */
+export const promisedWsLoop: ClientKind = {
+  name: 'ws loop + a promise per call (reference)',
+  shortName: 'ws loop + a promise per call',
+  note: 'the baseline, each result through a promise; not a target',
+  memoryNote: 'as the baseline',
+  create: (server) => new PromisedWsLoop(server),
 };

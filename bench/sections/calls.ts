@@ -18,6 +18,8 @@ export type TargetFilter = (name: string) => boolean;
 export interface CallBenchOptions {
   readonly kinds: readonly ClientKind[];
   readonly ours: TargetFilter;
+  /** Reference subjects: measured in the same group as ours, with no target. */
+  readonly reference: TargetFilter;
   readonly throughput: boolean;
   readonly latency: boolean;
   readonly log: (line: string) => void;
@@ -86,12 +88,14 @@ export async function runCallBenchmarks(options: CallBenchOptions): Promise<Call
       // Call by call rather than run by run: on this VM a round trip takes about 45 µs or
       // about 105 µs depending on whether the idle vCPUs poll or halt, a state that drifts
       // over seconds; subjects taking turns each call all see the same state. Two groups,
-      // each with the baseline: our clients, and the peers, whose ~1 ms per call would put an
-      // idle gap before every call of a subject that shares their turns.
+      // each with the baseline: our clients (and the reference row), and the peers, whose
+      // ~1 ms per call would put an idle gap before every call of a subject that shares their
+      // turns.
       const baseline = drivers[0] as Subject<Driver>;
+      const withOurs = (name: string): boolean => options.ours(name) || options.reference(name);
       const groups = [
-        [baseline, ...drivers.filter((driver) => options.ours(driver.name))],
-        [baseline, ...drivers.filter((driver) => driver !== baseline && !options.ours(driver.name))],
+        [baseline, ...drivers.filter((driver) => withOurs(driver.name))],
+        [baseline, ...drivers.filter((driver) => driver !== baseline && !withOurs(driver.name))],
       ].filter((group) => group.length > 1);
       const groupResults = [];
       const all = new Map<string, number[]>();
