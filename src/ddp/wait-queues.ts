@@ -42,6 +42,8 @@ class WaitQueue {
   setWith: typeof setTimeout | undefined = undefined;
   /** Counts the timers set: one that fires after it was replaced finds another count, and does nothing. */
   generation = 0;
+  /** The timer keeps the process alive (the queue has waits). */
+  referenced = false;
 
   constructor(readonly ms: number) {}
 }
@@ -63,7 +65,10 @@ function armQueue(queue: WaitQueue, at: number): void {
   const timer = queue.timer;
   if (timer !== undefined && queue.setWith === setTimeout) {
     if (queue.timerAt <= at) {
-      refTimer(timer, true);
+      if (!queue.referenced) {
+        refTimer(timer, true);
+        queue.referenced = true;
+      }
       return;
     }
     clearTimeout(timer);
@@ -71,6 +76,7 @@ function armQueue(queue: WaitQueue, at: number): void {
   queue.timerAt = at;
   queue.setWith = setTimeout;
   queue.generation++;
+  queue.referenced = true;
   queue.timer = setTimeout(queueTimerFired, Math.max(Math.ceil(at - now()), 1), queue, queue.generation);
 }
 
@@ -117,12 +123,26 @@ export abstract class TimedWait {
     armQueue(queue, this.#endsAt);
   }
 
-  /** Waits its length again, from now (cheap when it is the last of its queue: nothing moves). Nothing when not waiting. */
+  /**
+   * Waits its length again, from now. Nothing when not waiting. It moves to the end of its
+   * queue (nothing moves when it is the last already) and the timer is left as it is: it is
+   * set for the first wait's end, which can only be later now.
+   */
   restartWait(): void {
     const queue = this.#queue;
     if (queue === undefined) return;
-    if (queue.last === this) this.#endsAt = Math.ceil(now()) + queue.ms;
-    else this.startWait(queue.ms);
+    this.#endsAt = Math.ceil(now()) + queue.ms;
+    const last = queue.last as TimedWait;
+    if (last === this) return;
+    const previous = this.#previous;
+    const next = this.#next as TimedWait; // not the last: it has a next
+    if (previous === undefined) queue.first = next;
+    else previous.#next = next;
+    next.#previous = previous;
+    this.#previous = last;
+    this.#next = undefined;
+    last.#next = this;
+    queue.last = this;
   }
 
   /** Ends the wait without calling {@link waitOver}. Idempotent. */
@@ -138,7 +158,10 @@ export abstract class TimedWait {
     this.#queue = undefined;
     this.#previous = undefined;
     this.#next = undefined;
-    if (queue.first === undefined && queue.timer !== undefined) refTimer(queue.timer, false);
+    if (queue.first === undefined && queue.timer !== undefined && queue.referenced) {
+      refTimer(queue.timer, false);
+      queue.referenced = false;
+    }
   }
 
   /** @internal `queue`'s timer fired: the waits that are over end, in order; then the timer is set for the next. */

@@ -56,6 +56,36 @@ describe('TimedWait', () => {
     expect(first.waiting || second.waiting).toBe(false);
   });
 
+  it('moves a wait restarted from the middle of its queue behind the others, and ends each in order', async () => {
+    vi.useFakeTimers();
+    const [first, middle, last] = [new Probe().start(100), new Probe().start(100), new Probe().start(100)];
+    await vi.advanceTimersByTimeAsync(40);
+    middle.restartWait(); // ends at 140 now, after the last
+    await vi.advanceTimersByTimeAsync(60);
+    expect([first.endedAt, middle.endedAt, last.endedAt]).toEqual([first.startedAt + 100, undefined, last.startedAt + 100]);
+    await vi.advanceTimersByTimeAsync(39);
+    expect(middle.endedAt).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(middle.endedAt).toBe(middle.startedAt + 140);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps the process alive while a queue has waits, and not once its last wait has stopped', () => {
+    const referencedTimers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = referencedTimers();
+    const one = new Probe().start(987_654);
+    const two = new Probe().start(987_654);
+    expect(referencedTimers()).toBe(before + 1); // one timer for the queue
+    one.stopWait();
+    expect(referencedTimers()).toBe(before + 1);
+    two.stopWait();
+    expect(referencedTimers()).toBe(before); // kept, unreferenced
+    const three = new Probe().start(987_654);
+    expect(referencedTimers()).toBe(before + 1); // the same timer, referenced again
+    three.stopWait();
+    expect(referencedTimers()).toBe(before);
+  });
+
   it('never ends a wait early on the real clock', async () => {
     const probes = [new Probe().start(20), new Probe().start(20), new Probe().start(35)];
     await vi.waitFor(() => expect(probes.every((probe) => probe.endedAt !== undefined)).toBe(true), { timeout: 2000 });
