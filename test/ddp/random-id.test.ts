@@ -23,6 +23,17 @@ describe('randomId', () => {
     expect(randomId(5000)).toHaveLength(5000);
   });
 
+  it('uses every character about as often in ids of the default length too', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 6000; i++) for (const char of randomId()) counts.set(char, (counts.get(char) ?? 0) + 1);
+    expect(counts.size).toBe(METEOR_ID_ALPHABET.length);
+    const expected = (6000 * METEOR_ID_LENGTH) / METEOR_ID_ALPHABET.length; // about 1,855
+    for (const count of counts.values()) {
+      expect(count).toBeGreaterThan(expected * 0.8);
+      expect(count).toBeLessThan(expected * 1.2);
+    }
+  });
+
   it('uses every character of the alphabet about as often', () => {
     const counts = new Map<string, number>();
     const total = 55 * 2000;
