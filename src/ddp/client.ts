@@ -755,7 +755,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       link?.gateOpen === true,
     );
     // Marked as written: it goes now (alone in flight, at once; else with the turn's batch).
-    if (pending.state === 'sent') this.#writeText(link as Link, text, undefined, sessionLink !== undefined || table.inFlight > 1);
+    if (pending.state === 'sent') this.#writeText(link as Link, text, undefined, table.inFlight > 1);
     else this.#pump();
     return pending.promise;
   }
