@@ -870,8 +870,10 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       return;
     }
     if (this.#options.logger !== undefined) this.#debug('received', redactFrame(frame));
-    this.#emit('message', frame);
-    if (this.#link !== link) return; // a listener closed the client
+    if ((this as unknown as EventEmitter<DdpClientEvents>).listenerCount('message') !== 0) {
+      this.#emit('message', frame);
+      if (this.#link !== link) return; // a listener closed the client
+    }
     this.#dispatch(link, frame);
   }
 
@@ -892,8 +894,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
         else this.#debug('ignored a result for an unknown or settled call', { id: frame.id });
         return;
       case 'updated':
-        this.#pending.updated(frame.methods);
-        this.#pump();
+        if (this.#pending.updated(frame.methods)) this.#pump();
         return;
       case 'ready':
         this.#subscriptions.ready(frame.subs);

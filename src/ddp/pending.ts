@@ -317,16 +317,26 @@ export class PendingCalls {
     return true;
   }
 
-  /** Records an `updated` frame; lifts the barrier of calls that already have their result. Unknown ids are ignored. */
-  updated(ids: readonly string[]): void {
+  /**
+   * Records an `updated` frame; lifts the barrier of calls that already have their result.
+   * Unknown ids are ignored.
+   * @returns `true` when a barrier was lifted (calls held behind it may go now).
+   */
+  updated(ids: readonly string[]): boolean {
     const calls = this.#calls;
-    if (calls === undefined) return;
-    for (const id of ids) {
-      const call = calls.get(id);
+    if (calls === undefined) return false;
+    let lifted = false;
+    for (let i = 0; i < ids.length; i++) {
+      const call = calls.get(ids[i] as string);
       if (call === undefined) continue;
       call.hasUpdated = true;
-      if (call.state === 'awaiting-updated') this.#remove(call);
+      if (call.state === 'awaiting-updated') {
+        // Only a barrier waits for its updated after its result.
+        this.#remove(call);
+        lifted = true;
+      }
     }
+    return lifted;
   }
 
   /**

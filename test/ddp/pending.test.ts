@@ -138,17 +138,17 @@ describe('PendingCalls', () => {
     ];
     expect(names(table.takeSendable())).toEqual(['one']);
     table.settle({ msg: 'result', id: one!.id });
-    table.updated([one!.id]);
+    expect(table.updated([one!.id])).toBe(false); // no barrier lifted: one was no barrier
     expect(names(table.takeSendable())).toEqual(['two']);
     table.settle({ msg: 'result', id: two!.id });
     expect(table.takeSendable()).toEqual([]); // result alone does not lift the barrier
-    table.updated([two!.id]);
+    expect(table.updated([two!.id])).toBe(true);
     expect(names(table.takeSendable())).toEqual(['three', 'four']);
     table.settle({ msg: 'result', id: four!.id });
     expect(table.takeSendable()).toEqual([]); // three is still out
     table.settle({ msg: 'result', id: three!.id });
     expect(names(table.takeSendable())).toEqual(['five']);
-    table.updated([five!.id]); // updated before result
+    expect(table.updated([five!.id])).toBe(false); // updated before result: still out
     expect(table.takeSendable()).toEqual([]);
     table.settle({ msg: 'result', id: five!.id });
     expect(names(table.takeSendable())).toEqual(['six']);
