@@ -15,7 +15,9 @@
  * When the link drops, {@link PendingCalls.linkLost} fails what cannot be resent and puts the
  * rest back in the queue, in their original order, with their original ids.
  *
- * Nothing here touches a socket: the client asks {@link PendingCalls.nextSendable} what to write.
+ * Nothing here touches a socket: the client writes a call that {@link PendingCalls.add} marked
+ * as written (one the session could take at once), and asks {@link PendingCalls.nextSendable}
+ * for the rest.
  *
  * Timeouts: a call is a {@link TimedWait}: the calls with the same timeout, of every table of
  * the process, wait in one queue in the order they were made (the order of their deadlines),
