@@ -688,8 +688,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     this.#closing = this.#teardown(this.#link, 'polite');
     this.#pending.rejectAll(error);
     this.#subscriptions.endAll(error, undefined);
-    this.#settleWaiters(undefined, error);
-    this.#attempts = undefined;
+    this.#endAttempts(error);
     if (wasConnected) this.#emit('disconnected', 'closed by the client');
     this.#setStatus('closed', { reason: 'closed by the client' });
     return this.#closing;
@@ -738,8 +737,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       );
     }
     const link = sessionLink ?? this.#link;
-    const table = this.#pending;
-    const pending = table.add<T>(
+    const pending = this.#pending.add<T>(
       {
         id,
         method,
@@ -754,8 +752,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       },
       link?.gateOpen === true,
     );
-    // Marked as written: it goes now (alone in flight, at once; else with the turn's batch).
-    if (pending.state === 'sent') this.#writeText(link as Link, text, undefined, table.inFlight > 1);
+    if (pending.state === 'sent') this.#writeCall(link as Link, text); // marked as written: it goes now
     else this.#pump();
     return pending.promise;
   }
@@ -769,10 +766,12 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     const link = this.#link;
     if (link?.gateOpen !== true) return;
     const pending = this.#pending;
-    for (let call = pending.nextSendable(); call !== undefined; call = pending.nextSendable()) {
-      // A call alone in flight leaves at once; with others in flight, it joins the turn's batch.
-      this.#writeText(link, call.text, undefined, pending.inFlight > 1);
-    }
+    for (let call = pending.nextSendable(); call !== undefined; call = pending.nextSendable()) this.#writeCall(link, call.text);
+  }
+
+  /** Writes a call marked as written: alone in flight, at once; with others in flight, with the turn's batch. */
+  #writeCall(link: Link, text: string): void {
+    this.#writeText(link, text, undefined, this.#pending.inFlight > 1);
   }
 
   #makeSession(link: Link, session: string): DdpSession {
@@ -1041,8 +1040,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   /** Back to `idle` after a failed (or abandoned) `connect()`: queued calls fail with the same error. */
   #goIdle(error: unknown, reason: string): void {
     this.#pending.rejectQueued(error);
-    this.#settleWaiters(undefined, error);
-    this.#attempts = undefined;
+    this.#endAttempts(error);
     this.#setStatus('idle', { reason });
   }
 
@@ -1052,8 +1050,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     void this.#teardown(undefined, 'cut');
     this.#pending.rejectAll(error);
     this.#subscriptions.endAll(error, error);
-    this.#settleWaiters(undefined, error);
-    this.#attempts = undefined;
+    this.#endAttempts(error);
     this.#setStatus('failed', { reason: error.message });
   }
 
@@ -1101,6 +1098,12 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
   #retryRequested(): boolean {
     for (const waiter of this.#attempts?.waiters ?? NO_WAITERS) if (waiter.retry) return true;
     return false;
+  }
+
+  /** The series of attempts is over, given up with `error`: every `connect()` rejects with it. */
+  #endAttempts(error: unknown): void {
+    this.#settleWaiters(undefined, error);
+    this.#attempts = undefined;
   }
 
   /** Resolves (`error` undefined) or rejects the waiters `which` selects (all by default). */
