@@ -115,11 +115,7 @@ export abstract class TimedWait {
     this.stopWait();
     const queue = queueFor(ms);
     this.#endsAt = Math.ceil(now()) + ms;
-    this.#queue = queue;
-    this.#previous = queue.last;
-    if (queue.last === undefined) queue.first = this;
-    else queue.last.#next = this;
-    queue.last = this;
+    this.#append(queue);
     armQueue(queue, this.#endsAt);
   }
 
@@ -132,36 +128,42 @@ export abstract class TimedWait {
     const queue = this.#queue;
     if (queue === undefined) return;
     this.#endsAt = Math.ceil(now()) + queue.ms;
-    const last = queue.last as TimedWait;
-    if (last === this) return;
-    const previous = this.#previous;
-    const next = this.#next as TimedWait; // not the last: it has a next
-    if (previous === undefined) queue.first = next;
-    else previous.#next = next;
-    next.#previous = previous;
-    this.#previous = last;
-    this.#next = undefined;
-    last.#next = this;
-    queue.last = this;
+    if (queue.last === this) return;
+    this.#unlink(queue);
+    this.#append(queue);
   }
 
   /** Ends the wait without calling {@link waitOver}. Idempotent. */
   stopWait(): void {
     const queue = this.#queue;
     if (queue === undefined) return;
+    this.#unlink(queue);
+    this.#queue = undefined;
+    if (queue.first === undefined && queue.timer !== undefined && queue.referenced) {
+      refTimer(queue.timer, false);
+      queue.referenced = false;
+    }
+  }
+
+  /** Puts it last in `queue`. */
+  #append(queue: WaitQueue): void {
+    this.#queue = queue;
+    this.#previous = queue.last;
+    if (queue.last === undefined) queue.first = this;
+    else queue.last.#next = this;
+    queue.last = this;
+  }
+
+  /** Takes it out of `queue`'s order, its neighbours joined. */
+  #unlink(queue: WaitQueue): void {
     const previous = this.#previous;
     const next = this.#next;
     if (previous === undefined) queue.first = next;
     else previous.#next = next;
     if (next === undefined) queue.last = previous;
     else next.#previous = previous;
-    this.#queue = undefined;
     this.#previous = undefined;
     this.#next = undefined;
-    if (queue.first === undefined && queue.timer !== undefined && queue.referenced) {
-      refTimer(queue.timer, false);
-      queue.referenced = false;
-    }
   }
 
   /** @internal `queue`'s timer fired: the waits that are over end, in order; then the timer is set for the next. */
