@@ -4,7 +4,7 @@ import { DdpClient } from '../../src/ddp/client.js';
 import { DdpClosedError, DdpConnectionError, DdpVersionError } from '../../src/ddp/errors.js';
 import { leftovers, settled, waitFor } from '../helpers.js';
 import { ScriptServer, freePort } from './script-server.js';
-import { BrowserLikeWebSocket, makeClient, nextTurn, recordStatuses, startServer } from './support.js';
+import { BrowserLikeWebSocket, makeClient, nextTurn, RecordingWebSocket, recordStatuses, startServer } from './support.js';
 
 afterEach(() => leftovers.disposeAll());
 
@@ -263,16 +263,10 @@ describe('connect', () => {
 
   it('passes maxPayload and perMessageDeflate: false to the ws constructor', async () => {
     const server = await startServer();
-    const seen: unknown[][] = [];
-    class RecordingWebSocket extends WS {
-      constructor(...args: ConstructorParameters<typeof WS>) {
-        super(...args);
-        seen.push(args);
-      }
-    }
+    RecordingWebSocket.made.length = 0;
     const client = makeClient(server.url, { WebSocket: RecordingWebSocket, maxFrameBytes: 4096 });
     await client.connect();
-    expect(seen).toEqual([[server.url, { maxPayload: 4096, perMessageDeflate: false }]]);
+    expect(RecordingWebSocket.made.map((ws) => ws.constructedWith)).toEqual([[server.url, { maxPayload: 4096, perMessageDeflate: false }]]);
   });
 
   it('gives a browser-style WebSocket constructor only the URL', async () => {

@@ -3,22 +3,11 @@
  * in flight together at the end of the turn, and always in the order they were written.
  */
 import type { Socket } from 'node:net';
-import WS from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { leftovers } from '../helpers.js';
-import { connectedPair, nextTurn } from './support.js';
+import { connectedPair, nextTurn, RecordingWebSocket } from './support.js';
 
 afterEach(() => leftovers.disposeAll());
-
-/** A `ws` socket that records the instances made, to look at the TCP socket under each. */
-class RecordingWebSocket extends WS {
-  static readonly made: RecordingWebSocket[] = [];
-
-  constructor(url: string, options?: WS.ClientOptions) {
-    super(url, options);
-    RecordingWebSocket.made.push(this);
-  }
-}
 
 /** The TCP socket under the last WebSocket the client made. */
 function lastTransport(): Socket {

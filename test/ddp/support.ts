@@ -73,6 +73,21 @@ export function methodsSent(connection: ScriptConnection): string[] {
 }
 
 /**
+ * A `ws` socket that records the arguments it was constructed with and every instance made
+ * (`made`: empty it at the start of a test that reads it).
+ */
+export class RecordingWebSocket extends WS {
+  static readonly made: RecordingWebSocket[] = [];
+  readonly constructedWith: ConstructorParameters<typeof WS>;
+
+  constructor(...args: ConstructorParameters<typeof WS>) {
+    super(...args);
+    this.constructedWith = args;
+    RecordingWebSocket.made.push(this);
+  }
+}
+
+/**
  * A WHATWG-only WebSocket (no `terminate`, no options), as in browsers and React Native,
  * built on `ws`. It records the arguments it was constructed with.
  */
