@@ -11,7 +11,7 @@
  * @module
  */
 import { DdpProtocolError } from './errors.js';
-import { fromJsonValue, toJsonValue } from './ejson.js';
+import { fromParsedJson, toJsonValue } from './ejson.js';
 import type {
   ClientFrame,
   DdpErrorObject,
@@ -62,7 +62,7 @@ export function decodeServerFrame(text: string, options?: DecodeOptions): Server
     case 'result':
       requireString(object, 'id', text);
       optionalErrorObject(object, text);
-      if (Object.hasOwn(object, 'result')) object['result'] = fromJsonValue(object['result']);
+      if (Object.hasOwn(object, 'result')) object['result'] = fromParsedJson(object['result'], text);
       return object as unknown as ServerFrame;
     case 'updated':
       requireStringArray(object, 'methods', text);
@@ -151,7 +151,7 @@ export function decodeClientFrame(text: string, options?: DecodeOptions): Client
       ) {
         return invalid('Malformed method invocation');
       }
-      object['params'] = fromJsonValue(object['params'] ?? []);
+      object['params'] = fromParsedJson(object['params'] ?? [], text);
       break;
     case 'sub':
       if (
@@ -161,7 +161,7 @@ export function decodeClientFrame(text: string, options?: DecodeOptions): Client
       ) {
         return invalid('Malformed subscription');
       }
-      object['params'] = fromJsonValue(object['params'] ?? []);
+      object['params'] = fromParsedJson(object['params'] ?? [], text);
       break;
     case 'unsub':
       if (typeof object['id'] !== 'string') return invalid('Bad request');
@@ -268,7 +268,7 @@ function decodeFields(object: Record<string, unknown>, text: string): void {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     throw wrongType(object, 'fields', 'an object', text);
   }
-  fromJsonValue(fields);
+  fromParsedJson(fields, text);
 }
 
 function requireString(object: Record<string, unknown>, key: string, text: string): void {

@@ -75,29 +75,104 @@ function ownKeyCount(object: Record<string, unknown>): number {
  */
 export function fromJsonValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === 'object' && item !== null) {
-        const converted = fromJsonValue(item);
-        if (converted !== item) value[i] = converted;
-      }
-    }
-    return value;
+  if (!Array.isArray(value)) {
+    const form = ejsonForm(value);
+    if (form !== undefined) return decodeForm(form, value as Record<string, unknown>);
   }
+  walkWithin(value, Number.POSITIVE_INFINITY);
+  return value;
+}
+
+/**
+ * {@link fromJsonValue} for a value that `JSON.parse` made from `text`, using the text to do
+ * less: the number of `$` characters in it bounds the number of EJSON forms in the tree, so a
+ * text without `$` needs no walk at all, and the walk stops once every `$` is accounted for.
+ * `$date` forms among the value's own fields (a message's `ts` and `_updatedAt`) are taken
+ * first, so a result whose dates are all at the top is done without visiting its nested parts.
+ *
+ * The bound holds because every key of a form starts with `$` and, in text with no `\`
+ * (no escape such as `\u0024`), that `$` is written as it is; text with both is walked in full.
+ */
+export function fromParsedJson(value: unknown, text: string): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const marks = dollarCount(text);
+  if (marks === 0) return value;
+  if (marks === Number.POSITIVE_INFINITY || Array.isArray(value)) return fromJsonValue(value);
   const form = ejsonForm(value);
   if (form !== undefined) return decodeForm(form, value as Record<string, unknown>);
   const record = value as Record<string, unknown>;
+  let remaining = marks;
   for (const key in record) {
     const child = record[key];
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) continue;
+    const childForm = ejsonForm(child);
+    if (childForm === undefined) continue;
+    if (childForm !== '$date') return fromJsonValue(record);
+    const converted = decodeForm(childForm, child as Record<string, unknown>);
+    if (converted !== child) record[key] = converted;
+    remaining--;
+  }
+  if (remaining <= 0) return record;
+  // Then the nested parts, skipping the forms just counted (those left as they were, too).
+  for (const key in record) {
+    const child = record[key];
+    if (typeof child !== 'object' || child === null || (!Array.isArray(child) && ejsonForm(child) !== undefined)) continue;
+    remaining = walkWithin(child, remaining);
+    if (remaining <= 0) break;
+  }
+  return record;
+}
+
+/**
+ * The number of `$` in `text`, or `Infinity` when the text also holds a `\` (a `$` may then
+ * be escaped and uncounted).
+ */
+function dollarCount(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('$'); at !== -1; at = text.indexOf('$', at + 1)) count++;
+  return text.includes('\\') ? Number.POSITIVE_INFINITY : count;
+}
+
+/**
+ * Converts the forms inside `value` (an array, or an object that is not a form), in place,
+ * until `remaining` `$date`s have been converted (`Infinity`: all of them); any other form
+ * lifts the bound, as its `$`s are not counted one per form. Returns what is left of it.
+ */
+function walkWithin(value: object, remaining: number): number {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && remaining > 0; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) {
+        const form = ejsonForm(item);
+        if (form === undefined) remaining = walkWithin(item, remaining);
+        else {
+          if (form !== '$date') remaining = Number.POSITIVE_INFINITY;
+          else remaining--;
+          const converted = decodeForm(form, item as Record<string, unknown>);
+          if (converted !== item) value[i] = converted;
+        }
+      }
+    }
+    return remaining;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (remaining <= 0) break;
+    const child = record[key];
     if (typeof child === 'object' && child !== null) {
-      const converted = fromJsonValue(child);
-      // An own data property (even one named "__proto__", as JSON.parse creates) is
-      // assigned directly: this never reaches Object.prototype's setter.
-      if (converted !== child) record[key] = converted;
+      const form = ejsonForm(child);
+      if (form === undefined) remaining = walkWithin(child, remaining);
+      else {
+        if (form !== '$date') remaining = Number.POSITIVE_INFINITY;
+        else remaining--;
+        const converted = decodeForm(form, child as Record<string, unknown>);
+        // An own data property (even one named "__proto__", as JSON.parse creates) is
+        // assigned directly: this never reaches Object.prototype's setter.
+        if (converted !== child) record[key] = converted;
+      }
     }
   }
-  return value;
+  return remaining;
 }
 
 function decodeForm(form: EjsonForm, object: Record<string, unknown>): unknown {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeClientFrame, decodeServerFrame, encodeFrame } from '../../src/ddp/codec.js';
+import { fromJsonValue } from '../../src/ddp/ejson.js';
 import { DdpProtocolError } from '../../src/ddp/errors.js';
 
 const fixtureFrames: unknown[] = readFileSync(new URL('../../fixtures/rocketchat-frames.jsonl', import.meta.url), 'utf8')
@@ -150,6 +151,22 @@ describe('codec properties', () => {
         if (decoded !== null) expect(typeof encodeFrame(decoded)).toBe('string');
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('decodes a result exactly as a full EJSON walk would, however its text is written', () => {
+    // The codec bounds its walk by the "$"s in the text; the full walk has no bound.
+    const escapeDollars = (text: string): string => text.replaceAll('"$', '"\\u0024');
+    fc.assert(
+      fc.property(fc.constantFrom(...fixtureFrames), fc.array(mutationArbitrary, { maxLength: 4 }), fc.boolean(), (frame, mutations, escaped) => {
+        const mutated = mutate(frame, mutations) as Record<string, unknown>;
+        if (typeof mutated !== 'object' || mutated === null || Array.isArray(mutated)) return;
+        const result = mutated['result'] ?? mutated['fields'] ?? mutated;
+        const text = JSON.stringify({ msg: 'result', id: '1', result });
+        const decoded = decodeServerFrame(escaped ? escapeDollars(text) : text) as { result: unknown };
+        expect(decoded.result).toEqual(fromJsonValue(JSON.parse(text)['result']));
+      }),
+      { numRuns: 3000 },
     );
   });
 

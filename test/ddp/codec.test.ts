@@ -307,6 +307,25 @@ describe('EJSON', () => {
     expect(method).toEqual({ kind: 'frame', frame: { msg: 'method', id: '1', method: 'm', params: [new Date(9)] } });
   });
 
+  it('converts every form however the text places them (the $ count only shortens the walk)', () => {
+    // Dates at the top, then more below them: the walk goes on past the top level.
+    expect(decodeResult('{"ts":{"$date":1},"u":{"at":{"$date":2}},"list":[{"$date":3}],"end":{"$date":4}}')).toEqual({
+      ts: new Date(1),
+      u: { at: new Date(2) },
+      list: [new Date(3)],
+      end: new Date(4),
+    });
+    // Another form beside top-level dates, and strings holding "$" that are not forms.
+    const mixed = decodeResult('{"price":"$5","ts":{"$date":1},"bytes":{"$binary":"AQ=="},"deep":[{"x":{"$date":2}}]}');
+    expect(mixed).toEqual({ price: '$5', ts: new Date(1), bytes: new Uint8Array([1]), deep: [{ x: new Date(2) }] });
+    expect(decodeResult('{"$date":1,"x":{"$date":2}}')).toEqual({ $date: 1, x: new Date(2) });
+    // A "$" written as an escape is still a "$".
+    expect(decodeResult('{"ts":{"\\u0024date":6},"n":{"\\u0024InfNaN":1}}')).toEqual({ ts: new Date(6), n: Number.POSITIVE_INFINITY });
+    expect(decodeResult('{"msg":"say \\"hi\\"","ts":{"\\u0024date":6}}')).toEqual({ msg: 'say "hi"', ts: new Date(6) });
+    // No "$" at all: nothing to convert.
+    expect(decodeResult('{"a":[{"b":{}}],"c":"d"}')).toEqual({ a: [{ b: {} }], c: 'd' });
+  });
+
   it('decodes $date only as the sole key', () => {
     expect(decodeResult('{"$date":1,"x":2}')).toEqual({ $date: 1, x: 2 });
     expect(decodeResult('{"$date":"2020-01-01"}')).toEqual({ $date: '2020-01-01' });
