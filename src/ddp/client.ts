@@ -737,6 +737,17 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       );
     }
     const link = sessionLink ?? this.#link;
+    // An ordinary call that may go now is written before it enters the table: the server
+    // starts on it while the table does its bookkeeping. Only where nothing can answer it or
+    // end the link before this turn is over (a `ws` socket), and with no logger, whose code
+    // would run in between.
+    const writtenFirst =
+      sessionLink === undefined &&
+      link?.gateOpen === true &&
+      link.socket?.reportsAsync === true &&
+      this.#options.logger === undefined &&
+      this.#pending.mayGoNow(options.wait === true);
+    if (writtenFirst) this.#writeText(link, text, undefined, this.#pending.inFlight > 0);
     const pending = this.#pending.add<T>(
       {
         id,
@@ -752,6 +763,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
       },
       link?.gateOpen === true,
     );
+    if (writtenFirst) return pending.promise; // add() marked it as written
     if (pending.state === 'sent') this.#writeCall(link as Link, text); // marked as written: it goes now
     else this.#pump();
     return pending.promise;

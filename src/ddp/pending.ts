@@ -242,6 +242,17 @@ export class PendingCalls {
   }
 
   /**
+   * `true` when an ordinary call made now, a `wait` one or not, may be written at once (on a
+   * session open to calls): nothing queued before it, nothing holding it. {@link add} then
+   * marks it as written, so a client may write it first and add it after, in the same turn.
+   */
+  mayGoNow(wait: boolean): boolean {
+    const queue = this.#queue;
+    if (this.#barriers > 0 || (queue !== undefined && this.#queueHead < queue.length)) return false;
+    return !(wait && this.#inFlight > 0);
+  }
+
+  /**
    * Adds a call. A session call is marked as written at once (the client writes it). So is
    * any other call when `linkTakesCalls` (the client's session is open to ordinary calls) and
    * it may go now: nothing queued before it, nothing holding it. Any other call is queued for
@@ -250,7 +261,7 @@ export class PendingCalls {
   add<T = unknown>(init: PendingCallInit, linkTakesCalls = false): PendingCall<T> {
     const call = new PendingCall<T>(this, init, this.#options.callSiteStacks === true ? new Error('call site') : undefined) as PendingCall;
     (this.#calls ??= new Map()).set(call.id, call);
-    if (call.session || (linkTakesCalls && this.#mayGoNow(call))) this.#markSent(call);
+    if (call.session || (linkTakesCalls && this.mayGoNow(call.wait))) this.#markSent(call);
     else (this.#queue ??= []).push(call);
     if (call.timeoutMs > 0) call.startWait(call.timeoutMs);
     const signal = init.signal;
@@ -405,12 +416,6 @@ export class PendingCalls {
   }
 
   /** `true` when `call` may be written before anything queued: nothing is queued, nothing holds it. */
-  #mayGoNow(call: PendingCall): boolean {
-    const queue = this.#queue;
-    if (this.#barriers > 0 || (queue !== undefined && this.#queueHead < queue.length)) return false;
-    return !(call.wait && this.#inFlight > 0);
-  }
-
   #markSent(call: PendingCall): void {
     call.state = 'sent';
     this.#inFlight++;

@@ -179,6 +179,15 @@ export class DdpSocket {
     ws.onclose = (event: { code?: number; reason?: string }) => this.closed(event.code ?? 1006, event.reason ?? '');
   }
 
+  /**
+   * `true` when the socket never reports anything (a frame, its end) from inside
+   * {@link send}: a `ws` socket, whose events all come from later turns. Any other socket,
+   * such as a test's stand-in, may answer at once.
+   */
+  get reportsAsync(): boolean {
+    return this.#node;
+  }
+
   /** `true` while frames can be written. */
   get isOpen(): boolean {
     return this.#ws.readyState === OPEN;
