@@ -104,8 +104,11 @@ describe('writes under a WHATWG socket', () => {
           super.send(data);
           return;
         }
-        this.onmessage?.({ data: JSON.stringify({ msg: 'result', id: frame.id, result: frame.params?.[0] }) } as MessageEvent);
-        this.onmessage?.({ data: JSON.stringify({ msg: 'updated', methods: [frame.id] }) } as MessageEvent);
+        this.#deliver({ msg: 'result', id: frame.id, result: frame.params?.[0] });
+        this.#deliver({ msg: 'updated', methods: [frame.id] });
+      }
+      #deliver(frame: object): void {
+        this.onmessage?.({ data: JSON.stringify(frame) } as Parameters<NonNullable<BrowserLikeWebSocket['onmessage']>>[0]);
       }
     }
     const { client } = await connectedPair({}, { WebSocket: AnsweringWebSocket as never });
