@@ -1,7 +1,10 @@
 /**
- * Shared test utilities: polling for a condition instead of sleeping, and a list of things to
- * dispose after each test so that no server, client or socket outlives its test.
+ * Shared test utilities: polling for a condition instead of sleeping, a list of things to
+ * dispose after each test so that no server, client or socket outlives its test, and a check
+ * that an object was garbage-collected.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {
@@ -117,4 +120,18 @@ export async function settled<T>(
   } catch (reason) {
     return { status: 'rejected', reason };
   }
+}
+
+/**
+ * Runs a full garbage collection (V8's `gc`, made callable in this process), then reports
+ * whether the object behind `ref` is gone. The caller must not hold the object itself, and a
+ * `WeakRef` keeps its target alive until the end of the job that made or read it, so this
+ * waits a turn first.
+ */
+export async function collectedAfterFullGc(ref: WeakRef<object>): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  return ref.deref() === undefined;
 }

@@ -100,6 +100,19 @@ function capture(resolve: (value: never) => void, reject: (reason: unknown) => v
   captured.reject = reject;
 }
 
+/**
+ * The call added last, in any table of the process, kept after it is done: until the next call
+ * replaces it, or a table rejects all its calls (its client closed or failed for good).
+ *
+ * It keeps the layout of a call alive for V8. V8 keeps an object layout (a hidden class) only
+ * while some object has it, and a full garbage collection that finds none drops it, and with it
+ * the optimized code of every function built for it: the table's, and the client's call and
+ * receive paths. Calls come and go, and between two of them none may be left; each such
+ * collection would then send those paths back to the interpreter until they were hot again
+ * (thousands of calls at a few percent of a round trip each). One call kept alive is enough.
+ */
+let lastAdded: PendingCall | undefined;
+
 /** One entry of the table: while it has a timeout, it waits for it. */
 export class PendingCall<T = unknown> extends TimedWait {
   /** The method id, kept when the call is resent. */
@@ -261,6 +274,7 @@ export class PendingCalls {
   add<T = unknown>(init: PendingCallInit, linkTakesCalls = false): PendingCall<T> {
     const call = new PendingCall<T>(this, init, this.#options.callSiteStacks === true ? new Error('call site') : undefined) as PendingCall;
     (this.#calls ??= new Map()).set(call.id, call);
+    lastAdded = call;
     if (call.session || (linkTakesCalls && this.mayGoNow(call.wait))) this.#markSent(call);
     else (this.#queue ??= []).push(call);
     if (call.timeoutMs > 0) call.startWait(call.timeoutMs);
@@ -402,7 +416,10 @@ export class PendingCalls {
     this.#compactQueue();
   }
 
-  /** Rejects every call still pending with `error` and empties the table. */
+  /**
+   * Rejects every call still pending with `error` and empties the table; the call kept for its
+   * layout ({@link lastAdded}) is let go.
+   */
   rejectAll(error: unknown): void {
     const calls = this.#calls;
     if (calls !== undefined) {
@@ -413,9 +430,10 @@ export class PendingCalls {
     }
     this.#queue = undefined;
     this.#queueHead = 0;
+    lastAdded = undefined; // it may be one of these, and their client is done with them
   }
 
-  /** `true` when `call` may be written before anything queued: nothing is queued, nothing holds it. */
+  /** Counts `call` as written and in flight (a barrier holds what follows it). */
   #markSent(call: PendingCall): void {
     call.state = 'sent';
     this.#inFlight++;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DdpClosedError } from '../../src/ddp/errors.js';
-import { deferred, leftovers, settled, waitFor } from '../helpers.js';
+import { collectedAfterFullGc, deferred, leftovers, settled, waitFor } from '../helpers.js';
+import { DdpClient } from '../../src/ddp/client.js';
 import { connectedPair, makeClient, nextTurn, recordStatuses, startServer } from './support.js';
 
 afterEach(() => leftovers.disposeAll());
@@ -176,5 +177,18 @@ describe('close', () => {
       setTimeoutSpy.mockRestore();
       clearTimeoutSpy.mockRestore();
     }
+  });
+
+  it('leaves nothing behind that keeps a closed client alive, the last call it made included', async () => {
+    const server = await startServer({ methods: { echo: (params) => params[0] } });
+    // Made here, not by makeClient: the list of things to dispose would hold it.
+    const closedClient = async (): Promise<WeakRef<object>> => {
+      const client = new DdpClient({ url: server.url, heartbeat: { intervalMs: 1_000, timeoutMs: 1_000 } });
+      await client.connect();
+      await expect(client.call('echo', ['done'])).resolves.toBe('done');
+      await client.close();
+      return new WeakRef(client);
+    };
+    expect(await collectedAfterFullGc(await closedClient())).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DdpConnectionError, DdpMethodError, DdpTimeoutError } from '../../src/ddp/errors.js';
 import { PendingCalls, type CallOutcomeMapper, type PendingCallInit } from '../../src/ddp/pending.js';
-import { settled } from '../helpers.js';
+import { collectedAfterFullGc, settled } from '../helpers.js';
 
 let nextId = 0;
 function init(method: string, extra: Partial<PendingCallInit> = {}): PendingCallInit {
@@ -400,5 +400,24 @@ describe('PendingCalls', () => {
     expect(table.unsent()).toEqual([]);
     expect(timers()).toBe(baseline);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('keeps the last call added in the process after it is done, until the next call or a table rejects all', async () => {
+    // Kept so that V8 keeps the layout of a call (and the code optimized for it) through a full GC.
+    const table = new PendingCalls();
+    const settleOne = (): WeakRef<object> => {
+      const call = table.add(init('kept'), true);
+      table.settle({ msg: 'result', id: call.id, result: 1 });
+      table.updated([call.id]);
+      return new WeakRef(call);
+    };
+    const first = settleOne();
+    expect(table.size).toBe(0);
+    expect(await collectedAfterFullGc(first)).toBe(false);
+    const second = settleOne(); // replaces the first
+    expect(await collectedAfterFullGc(first)).toBe(true);
+    expect(await collectedAfterFullGc(second)).toBe(false);
+    new PendingCalls().rejectAll(new Error('closed')); // any table's: its client may have made it
+    expect(await collectedAfterFullGc(second)).toBe(true);
   });
 });
