@@ -6,10 +6,24 @@ import type { ClientKind, Driver, ServerInfo } from '../clients/driver.js';
 import { startServer } from '../lib/child.js';
 import { collectGarbage, runPipelined, runSequentialInterleaved, shuffled } from '../lib/runner.js';
 import { compare, median, percentile } from '../lib/stats.js';
-import type { Subject } from '../lib/stats.js';
+import type { Subject, SubjectResult } from '../lib/stats.js';
 import { rowsFor } from '../lib/table.js';
 import type { Row } from '../lib/table.js';
 import { REPS, scaled } from '../lib/config.js';
+
+/**
+ * Calls each subject makes, unmeasured, after the full garbage collection that starts each
+ * repetition. That collection undoes part of the warm-up: V8 drops the optimized code built
+ * for object layouts that no object has any more (Node's own promise-job loop among them, so
+ * every promise-based client, not the callback-based baseline), and the repetition would
+ * otherwise measure the code being optimized again.
+ */
+const REWARM_CALLS = scaled(1_000, 50);
+
+/** Notes of the figure measured right after a full garbage collection. */
+const AFTER_GC_NOTES: Readonly<Record<string, string>> = {
+  'ws loop (baseline)': 'no target; what a forced full GC costs each subject until its code is optimized again',
+};
 
 /** Which subjects the targets apply to. */
 export type TargetFilter = (name: string) => boolean;
@@ -57,6 +71,10 @@ export async function runCallBenchmarks(options: CallBenchOptions): Promise<Call
       const perCall = drivers.map(() => [] as number[]);
       for (let round = -1; round < REPS; round++) {
         collectGarbage();
+        for (const index of shuffled(drivers.length)) {
+          await runPipelined((drivers[index] as Subject<Driver>).subject, REWARM_CALLS, inFlight, seq);
+          seq += REWARM_CALLS;
+        }
         const used = drivers.map(() => 0);
         for (let done = 0; done < calls; done += chunk) {
           for (const index of shuffled(drivers.length)) {
@@ -97,27 +115,38 @@ export async function runCallBenchmarks(options: CallBenchOptions): Promise<Call
         [baseline, ...drivers.filter((driver) => withOurs(driver.name))],
         [baseline, ...drivers.filter((driver) => driver !== baseline && !withOurs(driver.name))],
       ].filter((group) => group.length > 1);
-      const groupResults = [];
+      const resultsPerGroup = [];
+      const afterGcPerGroup = [];
       const all = new Map<string, number[]>();
       for (const group of groups) {
+        const subjects = group.map((driver) => driver.subject);
         const p50s = group.map(() => [] as number[]);
+        const afterGcP50s = group.map(() => [] as number[]);
         for (let round = -1; round < REPS; round++) {
           collectGarbage();
-          const latencies = await runSequentialInterleaved(group.map((driver) => driver.subject), calls, seq);
+          // The calls that warm the code up again are timed too: the figure right after a full collection.
+          const afterGc = await runSequentialInterleaved(subjects, REWARM_CALLS, seq);
+          seq += REWARM_CALLS * group.length;
+          const latencies = await runSequentialInterleaved(subjects, calls, seq);
           seq += calls * group.length;
           if (round < 0) continue;
           latencies.forEach((values, index) => (p50s[index] as number[]).push(median(values)));
+          afterGc.forEach((values, index) => (afterGcP50s[index] as number[]).push(median(values)));
           group.forEach((driver, index) => all.set(driver.name, [...(all.get(driver.name) ?? []), ...(latencies[index] as number[])]));
           options.log(`rep ${round + 1}/${REPS}: ${group.map((driver, index) => `${driver.name} ${median(latencies[index] as number[]).toFixed(1)}`).join(', ')}`);
         }
-        groupResults.push(compare(group.map((driver, index) => ({ name: driver.name, values: p50s[index] as number[] }))));
+        resultsPerGroup.push(compare(group.map((driver, index) => ({ name: driver.name, values: p50s[index] as number[] }))));
+        afterGcPerGroup.push(compare(group.map((driver, index) => ({ name: driver.name, values: afterGcP50s[index] as number[] }))));
       }
       // The baseline's row is the one measured with our clients; each peer's ratio is to the
       // baseline of its own group.
-      const results = groupResults.flatMap((group, index) => (index === 0 ? group : group.slice(1)));
+      const merged = (perGroup: SubjectResult[][]): SubjectResult[] => perGroup.flatMap((group, index) => (index === 0 ? group : group.slice(1)));
+      const results = merged(resultsPerGroup);
+      const afterGcResults = merged(afterGcPerGroup);
       raw['sequential'] = {
         calls,
         results,
+        afterFullGc: { calls: REWARM_CALLS, results: afterGcResults },
         p99: Object.fromEntries([...all].map(([name, values]) => [name, percentile(values, 99)])),
       };
       rows.push(
@@ -126,6 +155,10 @@ export async function runCallBenchmarks(options: CallBenchOptions): Promise<Call
           target: { kind: 'max', limit: 1.1 },
           targetFor: options.ours,
           notes,
+        }),
+        ...rowsFor(`sequential round trip p50, the first ${REWARM_CALLS} calls after a full GC`, afterGcResults, {
+          unit: 'µs',
+          notes: AFTER_GC_NOTES,
         }),
       );
     }
