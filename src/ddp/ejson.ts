@@ -140,39 +140,28 @@ function dollarCount(text: string): number {
  */
 function walkWithin(value: object, remaining: number): number {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && remaining > 0; i++) {
-      const item: unknown = value[i];
-      if (typeof item === 'object' && item !== null) {
-        const form = ejsonForm(item);
-        if (form === undefined) remaining = walkWithin(item, remaining);
-        else {
-          if (form !== '$date') remaining = Number.POSITIVE_INFINITY;
-          else remaining--;
-          const converted = decodeForm(form, item as Record<string, unknown>);
-          if (converted !== item) value[i] = converted;
-        }
-      }
-    }
+    const items = value as unknown[] as Record<number, unknown>;
+    for (let i = 0; i < value.length && remaining > 0; i++) remaining = walkChild(items, i, remaining);
     return remaining;
   }
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
+  for (const key in value) {
     if (remaining <= 0) break;
-    const child = record[key];
-    if (typeof child === 'object' && child !== null) {
-      const form = ejsonForm(child);
-      if (form === undefined) remaining = walkWithin(child, remaining);
-      else {
-        if (form !== '$date') remaining = Number.POSITIVE_INFINITY;
-        else remaining--;
-        const converted = decodeForm(form, child as Record<string, unknown>);
-        // An own data property (even one named "__proto__", as JSON.parse creates) is
-        // assigned directly: this never reaches Object.prototype's setter.
-        if (converted !== child) record[key] = converted;
-      }
-    }
+    remaining = walkChild(value as Record<string, unknown>, key, remaining);
   }
   return remaining;
+}
+
+/** {@link walkWithin} for one item or field of `container`: converted if it is a form, walked into if not. */
+function walkChild(container: Record<string | number, unknown>, key: string | number, remaining: number): number {
+  const child = container[key];
+  if (typeof child !== 'object' || child === null) return remaining;
+  const form = ejsonForm(child);
+  if (form === undefined) return walkWithin(child, remaining);
+  const converted = decodeForm(form, child as Record<string, unknown>);
+  // An own data property (even one named "__proto__", as JSON.parse creates) is assigned
+  // directly: this never reaches Object.prototype's setter.
+  if (converted !== child) container[key] = converted;
+  return form === '$date' ? remaining - 1 : Number.POSITIVE_INFINITY;
 }
 
 function decodeForm(form: EjsonForm, object: Record<string, unknown>): unknown {
