@@ -20,6 +20,7 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
+import { unwatchAbort, watchAbort, type AbortWatcher } from './abort-watch.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeServerFrame, encodeFrame, encodeSubFrame, encodeValue, exceedsBytes, utf8Length } from './codec.js';
 import {
   DdpClosedError,
@@ -391,7 +392,8 @@ interface ConnectWaiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** What watches {@link signal}, when there is one. */
+  onAbort: AbortWatcher | undefined;
 }
 
 /**
@@ -596,8 +598,8 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     return new Promise<void>((resolve, reject) => {
       const waiter: ConnectWaiter = { retry: options.retry === true, resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
-        waiter.onAbort = () => this.#abortWaiter(waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
+        waiter.onAbort = { aborted: () => this.#abortWaiter(waiter) };
+        watchAbort(signal, waiter.onAbort);
       }
       // From `idle`, a new series of attempts; while `connecting` or `waiting`, the current one.
       if (this.#status === 'idle' || this.#attempts === undefined) this.#attempts = new Attempts(false);
@@ -1126,9 +1128,7 @@ export class DdpClient<Events extends DdpClientEvents = DdpClientEvents> extends
     for (const waiter of [...waiters]) {
       if (which !== undefined && !which(waiter)) continue;
       waiters.delete(waiter);
-      if (waiter.signal !== undefined && waiter.onAbort !== undefined) {
-        waiter.signal.removeEventListener('abort', waiter.onAbort);
-      }
+      if (waiter.signal !== undefined && waiter.onAbort !== undefined) unwatchAbort(waiter.signal, waiter.onAbort);
       if (error === undefined) waiter.resolve();
       else waiter.reject(error);
     }

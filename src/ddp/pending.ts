@@ -1,10 +1,10 @@
 /**
  * The pending-call table: every method call from the moment it is made until it is settled.
  *
- * A call is a small object holding its promise's resolve/reject, its deadline, its
- * `AbortSignal` listener, its flags and, when the table captures call sites, the error created
- * where it was made (so that a rejection points at the caller's code). The table decides what
- * may be written now:
+ * A call is a small object holding its promise's resolve/reject, its deadline, the
+ * `AbortSignal` it watches (see `abort-watch.ts`), its flags and, when the table captures
+ * call sites, the error created where it was made (so that a rejection points at the
+ * caller's code). The table decides what may be written now:
  *
  * - calls go out in the order they were made;
  * - a `wait` call goes out alone, once no other call is in flight, and holds every later call
@@ -26,6 +26,8 @@
  *
  * @module
  */
+import { unwatchAbort, watchAbort } from './abort-watch.js';
+import type { AbortWatcher } from './abort-watch.js';
 import { DdpConnectionError, DdpMethodError, DdpTimeoutError } from './errors.js';
 import type { ResultFrame } from './protocol.js';
 import { TimedWait } from './wait-queues.js';
@@ -114,7 +116,7 @@ function capture(resolve: (value: never) => void, reject: (reason: unknown) => v
 let lastAdded: PendingCall | undefined;
 
 /** One entry of the table: while it has a timeout, it waits for it. */
-export class PendingCall<T = unknown> extends TimedWait {
+export class PendingCall<T = unknown> extends TimedWait implements AbortWatcher {
   /** The method id, kept when the call is resent. */
   readonly id: string;
   /** The method name. */
@@ -141,10 +143,8 @@ export class PendingCall<T = unknown> extends TimedWait {
   readonly #context: unknown;
   /** The timeout, in ms (0: none). */
   readonly timeoutMs: number;
-  /** The signal listened to, while it is. */
+  /** The `AbortSignal` the call watches, while it does. */
   signal: AbortSignal | undefined;
-  /** The listener added to {@link signal}. */
-  onAbort: (() => void) | undefined;
   readonly #table: PendingCalls;
 
   constructor(table: PendingCalls, init: PendingCallInit, origin?: Error) {
@@ -198,10 +198,17 @@ export class PendingCall<T = unknown> extends TimedWait {
   protected waitOver(): void {
     timedOut(this.#table, this as PendingCall);
   }
+
+  /** Its signal was aborted: it rejects with `reason`. */
+  aborted(reason: unknown): void {
+    cancelled(this.#table, this as PendingCall, reason);
+  }
 }
 
 /** Set by {@link PendingCalls}' static block: rejects a call whose timeout is over. */
 let timedOut: (table: PendingCalls, call: PendingCall) => void;
+/** Set by {@link PendingCalls}' static block: rejects a call still waiting for its result with `reason`. */
+let cancelled: (table: PendingCalls, call: PendingCall, reason: unknown) => void;
 
 /** Options of {@link PendingCalls}; the object is kept, and `onRelease` is called as its method. */
 export interface PendingCallsOptions {
@@ -237,6 +244,7 @@ export class PendingCalls {
       const timeoutMs = call.timeoutMs;
       table.#cancel(call, withCallSite(new DdpTimeoutError(`method ${call.method} timed out after ${timeoutMs} ms`, timeoutMs), call.origin));
     };
+    cancelled = (table, call, reason) => table.#cancel(call, reason);
   }
 
   /** Number of calls in the table (queued, in flight, or holding a barrier). */
@@ -281,8 +289,7 @@ export class PendingCalls {
     const signal = init.signal;
     if (signal !== undefined) {
       call.signal = signal;
-      call.onAbort = () => this.#cancel(call, signal.reason);
-      signal.addEventListener('abort', call.onAbort, { once: true });
+      watchAbort(signal, call);
     }
     return call as PendingCall<T>;
   }
@@ -465,11 +472,11 @@ export class PendingCalls {
 
   #releaseResources(call: PendingCall): void {
     call.stopWait();
-    if (call.signal !== undefined && call.onAbort !== undefined) {
-      call.signal.removeEventListener('abort', call.onAbort);
+    const signal = call.signal;
+    if (signal !== undefined) {
+      call.signal = undefined;
+      unwatchAbort(signal, call);
     }
-    call.signal = undefined;
-    call.onAbort = undefined;
   }
 
   #compactQueue(): void {

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { unwatchAbort, watchAbort } from '../ddp/abort-watch.js';
+import type { AbortWatcher } from '../ddp/abort-watch.js';
 import { DdpClosedError } from '../ddp/errors.js';
 import { RateLimitedError, RocketChatErrorCode, hasErrorCode, isRateLimitedError } from './errors.js';
 
@@ -106,20 +108,22 @@ export class SendPacer {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.#queue.indexOf(waiter);
-        if (index >= 0) this.#queue.splice(index, 1);
-        const heldIndex = this.#held.findIndex((held) => held.waiter === waiter);
-        if (heldIndex >= 0) this.#held.splice(heldIndex, 1);
-        reject(signal?.reason);
-        this.#pump();
-      };
-      const waiter: Waiter = {
+      const waiter: Waiter & AbortWatcher = {
         resolve,
         reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: () => {
+          if (signal !== undefined) unwatchAbort(signal, waiter);
+        },
+        aborted: (reason) => {
+          const index = this.#queue.indexOf(waiter);
+          if (index >= 0) this.#queue.splice(index, 1);
+          const heldIndex = this.#held.findIndex((held) => held.waiter === waiter);
+          if (heldIndex >= 0) this.#held.splice(heldIndex, 1);
+          reject(reason);
+          this.#pump();
+        },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) watchAbort(signal, waiter);
       const delayMs = options.delayMs ?? 0;
       if (delayMs > 0) {
         const at = this.#now() + delayMs;
@@ -242,16 +246,18 @@ export function sleep(ms: number, ...signals: readonly AbortSignal[]): Promise<v
   return new Promise((resolve, reject) => {
     const stop = (): void => {
       clearTimeout(timer);
-      for (const signal of signals) signal.removeEventListener('abort', onAbort);
+      for (const signal of signals) unwatchAbort(signal, watcher);
     };
-    function onAbort(this: AbortSignal): void {
-      stop();
-      reject(this.reason);
-    }
+    const watcher: AbortWatcher = {
+      aborted(reason) {
+        stop();
+        reject(reason);
+      },
+    };
     const timer = setTimeout(() => {
       stop();
       resolve();
     }, ms);
-    for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
+    for (const signal of signals) watchAbort(signal, watcher);
   });
 }

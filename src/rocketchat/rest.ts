@@ -24,6 +24,8 @@
  *
  * @module
  */
+import { unwatchAbort, watchAbort } from '../ddp/abort-watch.js';
+import type { AbortWatcher } from '../ddp/abort-watch.js';
 import { FIRST_RETRIES_DELAY_MS } from '../ddp/backoff.js';
 import type { DdpLogger } from '../ddp/client.js';
 import { DdpClosedError, DdpConnectionError, DdpError, DdpMethodError, DdpTimeoutError } from '../ddp/errors.js';
@@ -326,10 +328,10 @@ async function withDeadline<T>(options: RestSendOptions, work: (signal: AbortSig
   signal?.throwIfAborted();
   if (closed.aborted) throw new DdpClosedError('the client is closed');
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  const onClose = (): void => controller.abort(new DdpClosedError('the client is closed'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  closed.addEventListener('abort', onClose, { once: true });
+  const onAbort: AbortWatcher = { aborted: (reason) => controller.abort(reason) };
+  const onClose: AbortWatcher = { aborted: () => controller.abort(new DdpClosedError('the client is closed')) };
+  if (signal !== undefined) watchAbort(signal, onAbort);
+  watchAbort(closed, onClose);
   const timer =
     timeoutMs > 0
       ? setTimeout(() => controller.abort(new DdpTimeoutError(`${REST_SEND_MESSAGE} timed out after ${timeoutMs} ms`, timeoutMs)), timeoutMs)
@@ -340,8 +342,8 @@ async function withDeadline<T>(options: RestSendOptions, work: (signal: AbortSig
     throw controller.signal.aborted ? controller.signal.reason : error;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    closed.removeEventListener('abort', onClose);
+    if (signal !== undefined) unwatchAbort(signal, onAbort);
+    unwatchAbort(closed, onClose);
   }
 }
 

@@ -20,6 +20,8 @@
  *
  * @module
  */
+import { unwatchAbort, watchAbort } from '../ddp/abort-watch.js';
+import type { AbortWatcher } from '../ddp/abort-watch.js';
 import type { ChangedFrame } from '../ddp/protocol.js';
 import { DdpClosedError, isDdpMethodError } from '../ddp/errors.js';
 import { isRateLimitedError, StreamOverflowError, toRocketChatError } from './errors.js';
@@ -420,8 +422,9 @@ export class MessageIterator<T> implements AsyncIterableIterator<T, undefined> {
     this.#bufferSize = options.bufferSize ?? DEFAULT_STREAM_BUFFER_SIZE;
     this.#signal = options.signal;
     if (this.#signal !== undefined) {
-      if (this.#signal.aborted) queueMicrotask(this.#onAbort);
-      else this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+      const signal = this.#signal;
+      if (signal.aborted) queueMicrotask(() => this.#onAbort.aborted(signal.reason));
+      else watchAbort(signal, this.#onAbort);
     }
   }
 
@@ -491,15 +494,17 @@ export class MessageIterator<T> implements AsyncIterableIterator<T, undefined> {
   }
 
   #release(): void {
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#signal !== undefined) unwatchAbort(this.#signal, this.#onAbort);
     const onClose = this.#onClose;
     this.#onClose = undefined;
     onClose?.();
   }
 
-  readonly #onAbort = (): void => {
-    if (this.#done) return;
-    this.#buffer.length = 0;
-    this.end(this.#signal?.reason);
+  readonly #onAbort: AbortWatcher = {
+    aborted: (reason) => {
+      if (this.#done) return;
+      this.#buffer.length = 0;
+      this.end(reason);
+    },
   };
 }

@@ -402,6 +402,46 @@ describe('PendingCalls', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('listens to a signal shared by many calls, of several tables, once: the last call to settle removes the listener', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const tables = [new PendingCalls(), new PendingCalls()];
+      const calls = Array.from({ length: 40 }, (_, index) => (tables[index % 2] as PendingCalls).add(init('shared', { signal: controller.signal }), true));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      calls.forEach((call, index) => {
+        if (index < 39) (tables[index % 2] as PendingCalls).settle({ msg: 'result', id: call.id, result: index });
+      });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1); // the 40th still listens
+      (tables[1] as PendingCalls).settle({ msg: 'result', id: (calls[39] as { id: string }).id, result: 39 });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      await Promise.all(calls.map((call) => call.promise));
+      await new Promise((resolve) => setImmediate(resolve)); // Node reports a leak warning on a later tick
+      expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('rejects every call of every table sharing an aborted signal with its reason, and listens no more', async () => {
+    const controller = new AbortController();
+    const tables = [new PendingCalls(), new PendingCalls()];
+    const calls = Array.from({ length: 12 }, (_, index) => (tables[index % 2] as PendingCalls).add(init('shared', { signal: controller.signal }), index < 6));
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    for (const call of calls) expect(await settled(call.promise)).toEqual({ status: 'rejected', reason });
+    expect(tables.map((table) => table.size)).toEqual([0, 0]);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // A later call with a fresh signal is watched afresh.
+    const fresh = new AbortController();
+    const later = (tables[0] as PendingCalls).add(init('later', { signal: fresh.signal }), true);
+    expect(getEventListeners(fresh.signal, 'abort')).toHaveLength(1);
+    fresh.abort(reason);
+    expect(await settled(later.promise)).toEqual({ status: 'rejected', reason });
+  });
+
   it('keeps the last call added in the process after it is done, until the next call or a table rejects all', async () => {
     // Kept so that V8 keeps the layout of a call (and the code optimized for it) through a full GC.
     const table = new PendingCalls();

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DdpClosedError, DdpMethodError } from '../../src/ddp/errors.js';
 import { RateLimitedError } from '../../src/rocketchat/errors.js';
@@ -81,6 +82,19 @@ describe('SendPacer', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await expect(next).resolves.toBeUndefined();
     expect(pacer.waiting).toBe(0);
+  });
+
+  it('listens once to a signal shared by many waiters, and rejects them all when it aborts', async () => {
+    const pacer = new SendPacer({ limit: 1 });
+    await pacer.acquire();
+    const controller = new AbortController();
+    const waiting = Array.from({ length: 30 }, (_, index) => pacer.acquire({ signal: controller.signal, delayMs: index % 2 === 0 ? 0 : 500 }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    for (const acquired of waiting) await expect(acquired).rejects.toBe(reason);
+    expect(pacer.waiting).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('holds a delayed waiter for its delay without holding up the others', async () => {
